@@ -1,0 +1,8 @@
+from django.urls import path
+
+from courseware import views
+
+app_name = "courseware"
+urlpatterns = [
+    path("", views.home, name="home"),
+]

@@ -87,7 +87,9 @@ class Problem(models.Model):
         NEVER = "never", "Never"
         ALWAYS = "always", "Always"
 
-    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="problems")
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.CASCADE, related_name="problems"
+    )
     slug = models.SlugField(max_length=100)
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)

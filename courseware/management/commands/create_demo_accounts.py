@@ -1,7 +1,8 @@
 """Create the demo accounts ``instructor`` and ``student`` (idempotent).
 
 The password comes from ``TRACEGRADE_DEMO_PASSWORD``; when unset, one is
-generated, kept in ``var/demo_password`` and printed.
+generated, kept in ``var/demo_password`` and printed. Both are enrolled in
+the demo course from ``content/`` (instructor as instructor, student as student).
 """
 
 import os
@@ -10,6 +11,8 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+
+from courseware.services import demo_enrolment_ensure
 
 
 class Command(BaseCommand):
@@ -24,12 +27,11 @@ class Command(BaseCommand):
             user.is_superuser = staff
             user.set_password(password)
             user.save()
-        hook = _after_accounts_hook()
-        if hook:
-            hook()
+        course = demo_enrolment_ensure()
         where = " (generated; kept in var/demo_password)" if generated else ""
         self.stdout.write(
-            f"Demo accounts: instructor / student, password: {password}{where}"
+            f"Demo accounts: instructor / student, password: {password}{where}; "
+            f"enrolled in '{course.slug}'"
         )
 
 
@@ -41,12 +43,3 @@ def _demo_password() -> tuple[str, bool]:
     if not path.exists():
         path.write_text(secrets.token_urlsafe(12))
     return path.read_text().strip(), True
-
-
-def _after_accounts_hook():
-    """Enrol the demo accounts in the demo course, once courseware provides it."""
-    try:
-        from courseware.services import demo_enrolment_ensure
-    except ImportError:
-        return None
-    return demo_enrolment_ensure

@@ -1,0 +1,537 @@
+"""Course content as files: read a content folder into the database, write it back.
+
+Layout of a content folder (the files are the source of truth)::
+
+    course.yaml             slug, title, description
+    lessons/<slug>.md       YAML front matter (title, slug, order, ...) + Markdown body
+    problems/<slug>.yaml    slug, title, lesson, order, kind, prompt, points,
+                            attempt_limit, reveal_policy, [due_at, published,] spec
+    quizzes/<slug>.yaml     slug, title, lesson, [opens_at, due_at, max_attempts,]
+                            problems: [problem slugs, in order]
+
+``import_folder`` checks every file first and imports nothing if one is bad
+(each error names the file, the field and what is wrong). Importing is
+idempotent: unchanged files change nothing, and a changed spec goes through
+``problem_spec_update`` (a new version once students have answered it).
+``export_folder`` writes the same shapes back, so import -> export -> import
+changes nothing.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import transaction
+from django.utils.dateparse import parse_datetime
+
+from courseware import services
+from courseware.models import Course, Lesson, Problem, Quiz
+
+PROBLEM_KEYS = {
+    "slug",
+    "title",
+    "lesson",
+    "order",
+    "kind",
+    "prompt",
+    "points",
+    "attempt_limit",
+    "reveal_policy",
+    "due_at",
+    "published",
+    "spec",
+}
+QUIZ_KEYS = {
+    "slug",
+    "title",
+    "lesson",
+    "opens_at",
+    "due_at",
+    "max_attempts",
+    "problems",
+}
+KINDS = {choice.value for choice in Problem.Kind}
+REVEAL_POLICIES = {choice.value for choice in Problem.RevealPolicy}
+
+
+class ContentError(Exception):
+    """One or more content files are wrong; ``errors`` lists "file: field: message" lines."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def record(self, label: str, *, new: bool, changed: bool) -> None:
+        (self.created if new else self.updated if changed else self.unchanged).append(
+            label
+        )
+
+
+# --- Spec validation ---------------------------------------------------------
+
+
+def spec_errors(spec: Any) -> list[tuple[str, str]]:
+    """``(field, message)`` pairs for a bad spec; empty when it is valid.
+
+    Uses ``engine.specs.validate`` (the real checks: programs parse, shapes
+    match, activations exist); without it, only the shape of the mapping.
+    """
+    if not isinstance(spec, dict):
+        return [("spec", "must be a mapping")]
+    try:
+        from engine.specs import validate
+    except ImportError:
+        return _spec_errors_basic(spec)
+    errors = []
+    for error in validate(spec):
+        where = error.field or "spec"
+        if getattr(error, "line", None):
+            where = f"{where} (line {error.line})"
+        errors.append((where, error.message))
+    return errors
+
+
+def _spec_errors_basic(spec: dict) -> list[tuple[str, str]]:
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        return [
+            ("kind", f"unknown kind {kind!r}; use one of {', '.join(sorted(KINDS))}")
+        ]
+    required = {
+        "scalar_trace": ["program", "inputs"],
+        "network_trace": ["x", "layers", "loss"],
+        "expression": ["expected"],
+        "numeric": ["expected"],
+        "choice": ["options"],
+    }[kind]
+    return [(key, "is required") for key in required if key not in spec]
+
+
+# --- Reading -------------------------------------------------------------------
+
+
+def course_slug(folder: Path) -> str:
+    """The slug in ``folder/course.yaml``."""
+    data = _read_yaml(Path(folder) / "course.yaml", errors := [])
+    if errors or not isinstance(data, dict) or not data.get("slug"):
+        raise ContentError(
+            errors or [f"{Path(folder) / 'course.yaml'}: slug: is required"]
+        )
+    return str(data["slug"])
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    """``("---\\nyaml\\n---\\nbody")`` -> ``(front matter dict, body)``."""
+    if not text.startswith("---\n"):
+        return {}, text
+    end = text.find("\n---\n", 4)
+    if end == -1:
+        raise ValueError("front matter starts with '---' but has no closing '---' line")
+    front = yaml.safe_load(text[4:end]) or {}
+    if not isinstance(front, dict):
+        raise ValueError("front matter must be a YAML mapping")
+    return front, text[end + len("\n---\n") :].lstrip("\n")
+
+
+def read_folder(folder: Path) -> dict[str, Any]:
+    """Parse and check every file; raise ``ContentError`` listing every problem found."""
+    folder = Path(folder)
+    errors: list[str] = []
+    course = _read_yaml(folder / "course.yaml", errors)
+    if isinstance(course, dict):
+        for key in ("slug", "title"):
+            if not course.get(key):
+                errors.append(f"{folder / 'course.yaml'}: {key}: is required")
+    elif not errors:
+        errors.append(
+            f"{folder / 'course.yaml'}: must be a mapping with slug and title"
+        )
+
+    lessons = [
+        _read_lesson(path, errors) for path in sorted((folder / "lessons").glob("*.md"))
+    ]
+    lessons = [lesson for lesson in lessons if lesson]
+    lesson_slugs = {lesson["slug"] for lesson in lessons}
+
+    problems = []
+    for path in sorted((folder / "problems").glob("*.yaml")):
+        problem = _read_problem(path, lesson_slugs, errors)
+        if problem:
+            problems.append(problem)
+    seen: dict[tuple[str, str], Path] = {}
+    for problem in problems:
+        key = (problem["lesson"], problem["slug"])
+        if key in seen:
+            errors.append(
+                f"{problem['path']}: slug: '{key[1]}' is also used by {seen[key]}"
+            )
+        seen[key] = problem["path"]
+
+    quizzes = []
+    for path in sorted((folder / "quizzes").glob("*.yaml")):
+        quiz = _read_quiz(path, set(seen), errors)
+        if quiz:
+            quizzes.append(quiz)
+    if errors:
+        raise ContentError(errors)
+    return {
+        "course": course,
+        "lessons": lessons,
+        "problems": problems,
+        "quizzes": quizzes,
+    }
+
+
+def _read_yaml(path: Path, errors: list[str]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        errors.append(f"{path}: file is missing")
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        errors.append(
+            f"{path}{where}: not valid YAML: {getattr(error, 'problem', error)}"
+        )
+    return None
+
+
+def _read_lesson(path: Path, errors: list[str]) -> dict | None:
+    try:
+        front, body = split_front_matter(path.read_text(encoding="utf-8"))
+    except (ValueError, yaml.YAMLError) as error:
+        errors.append(f"{path}: front matter: {error}")
+        return None
+    slug = str(front.get("slug") or path.stem)
+    if not front.get("title"):
+        errors.append(f"{path}: title: is required in the front matter")
+        return None
+    order = front.get("order", 0)
+    if not isinstance(order, int):
+        errors.append(f"{path}: order: must be a whole number, got {order!r}")
+        return None
+    return {
+        "path": path,
+        "slug": slug,
+        "title": str(front["title"]),
+        "order": order,
+        "summary": str(front.get("summary", "")),
+        "front_matter": front,
+        "body": body,
+    }
+
+
+def _read_problem(path: Path, lesson_slugs: set[str], errors: list[str]) -> dict | None:
+    data = _read_yaml(path, errors)
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        errors.append(f"{path}: must be a mapping")
+        return None
+    before = len(errors)
+    for key in sorted(set(data) - PROBLEM_KEYS):
+        errors.append(
+            f"{path}: {key}: unknown field; use one of {', '.join(sorted(PROBLEM_KEYS))}"
+        )
+    for key in ("slug", "title", "lesson", "kind", "spec"):
+        if not data.get(key):
+            errors.append(f"{path}: {key}: is required")
+    if len(errors) > before:
+        return None
+    if data["lesson"] not in lesson_slugs:
+        errors.append(f"{path}: lesson: no lesson '{data['lesson']}' in lessons/")
+    spec = data["spec"]
+    if not isinstance(spec, dict):
+        errors.append(f"{path}: spec: must be a mapping")
+        return None
+    if data["kind"] != spec.get("kind"):
+        errors.append(
+            f"{path}: kind: '{data['kind']}' differs from spec.kind '{spec.get('kind')}'"
+        )
+    for where, message in spec_errors(spec):
+        errors.append(f"{path}: spec.{where}: {message}")
+    policy = data.get("reveal_policy", Problem.RevealPolicy.AFTER_ATTEMPTS)
+    if policy not in REVEAL_POLICIES:
+        errors.append(
+            f"{path}: reveal_policy: unknown policy {policy!r}; "
+            f"use one of {', '.join(sorted(REVEAL_POLICIES))}"
+        )
+    limit = data.get("attempt_limit")
+    if limit is not None and (
+        not isinstance(limit, int) or isinstance(limit, bool) or limit < 1
+    ):
+        errors.append(
+            f"{path}: attempt_limit: must be a whole number >= 1 or null (unlimited)"
+        )
+    points = data.get("points", 1)
+    if not isinstance(points, int | float) or isinstance(points, bool) or points < 0:
+        errors.append(f"{path}: points: must be a number >= 0")
+    order = data.get("order", 0)
+    if not isinstance(order, int) or isinstance(order, bool) or order < 0:
+        errors.append(f"{path}: order: must be a whole number >= 0")
+    due_at = _read_datetime(path, "due_at", data.get("due_at"), errors)
+    if len(errors) > before:
+        return None
+    return {
+        "path": path,
+        "slug": str(data["slug"]),
+        "lesson": data["lesson"],
+        "fields": {
+            "title": str(data["title"]),
+            "spec": spec,
+            "prompt": str(data.get("prompt") or ""),
+            "points": float(points),
+            "attempt_limit": limit,
+            "reveal_policy": policy,
+            "due_at": due_at,
+            "order": order,
+            "published": bool(data.get("published", True)),
+        },
+    }
+
+
+def _read_quiz(
+    path: Path, problem_keys: set[tuple[str, str]], errors: list[str]
+) -> dict | None:
+    data = _read_yaml(path, errors)
+    if not isinstance(data, dict):
+        if data is not None:
+            errors.append(f"{path}: must be a mapping")
+        return None
+    before = len(errors)
+    for key in sorted(set(data) - QUIZ_KEYS):
+        errors.append(
+            f"{path}: {key}: unknown field; use one of {', '.join(sorted(QUIZ_KEYS))}"
+        )
+    for key in ("slug", "title", "lesson", "problems"):
+        if not data.get(key):
+            errors.append(f"{path}: {key}: is required")
+    if len(errors) > before:
+        return None
+    for index, slug in enumerate(data["problems"]):
+        if (data["lesson"], slug) not in problem_keys:
+            errors.append(
+                f"{path}: problems[{index}]: no problem '{slug}' in lesson '{data['lesson']}'"
+            )
+    limit = data.get("max_attempts")
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        errors.append(f"{path}: max_attempts: must be a whole number >= 1 or null")
+    opens_at = _read_datetime(path, "opens_at", data.get("opens_at"), errors)
+    due_at = _read_datetime(path, "due_at", data.get("due_at"), errors)
+    if len(errors) > before:
+        return None
+    return {
+        "path": path,
+        "slug": str(data["slug"]),
+        "lesson": data["lesson"],
+        "problems": list(data["problems"]),
+        "fields": {
+            "title": str(data["title"]),
+            "opens_at": opens_at,
+            "due_at": due_at,
+            "max_attempts": limit,
+        },
+    }
+
+
+def _read_datetime(
+    path: Path, key: str, value: Any, errors: list[str]
+) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        parsed = parse_datetime(value)
+        if parsed is None:
+            errors.append(
+                f"{path}: {key}: not a date and time, use e.g. 2026-03-01T23:59:00Z"
+            )
+            return None
+        value = parsed
+    if not isinstance(value, datetime):
+        errors.append(
+            f"{path}: {key}: not a date and time, use e.g. 2026-03-01T23:59:00Z"
+        )
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+# --- Importing -----------------------------------------------------------------
+
+
+@transaction.atomic
+def import_folder(folder: Path) -> ImportReport:
+    """Import a content folder (all or nothing); see the module docstring."""
+    content = read_folder(folder)
+    report = ImportReport()
+    data = content["course"]
+    new = not Course.objects.filter(slug=data["slug"]).exists()
+    course, changed = services.course_upsert(
+        slug=str(data["slug"]),
+        title=str(data["title"]),
+        description=str(data.get("description") or ""),
+    )
+    report.record(f"course {course.slug}", new=new, changed=changed)
+
+    lessons: dict[str, Lesson] = {}
+    for item in content["lessons"]:
+        new = not Lesson.objects.filter(course=course, slug=item["slug"]).exists()
+        lesson, changed = services.lesson_upsert(
+            course=course,
+            slug=item["slug"],
+            title=item["title"],
+            order=item["order"],
+            summary=item["summary"],
+            body=item["body"],
+            front_matter=item["front_matter"],
+        )
+        lessons[lesson.slug] = lesson
+        report.record(f"lesson {lesson.slug}", new=new, changed=changed)
+
+    problems: dict[tuple[str, str], Problem] = {}
+    for item in content["problems"]:
+        lesson = lessons[item["lesson"]]
+        new = not Problem.objects.filter(lesson=lesson, slug=item["slug"]).exists()
+        problem, changed = services.problem_upsert(
+            lesson=lesson, slug=item["slug"], **item["fields"]
+        )
+        problems[(lesson.slug, problem.slug)] = problem
+        report.record(
+            f"problem {problem.slug} (v{problem.version})", new=new, changed=changed
+        )
+
+    for item in content["quizzes"]:
+        lesson = lessons[item["lesson"]]
+        new = not Quiz.objects.filter(lesson=lesson, slug=item["slug"]).exists()
+        quiz, changed = services.quiz_upsert(
+            lesson=lesson,
+            slug=item["slug"],
+            problems=[problems[(lesson.slug, slug)] for slug in item["problems"]],
+            **item["fields"],
+        )
+        report.record(f"quiz {quiz.slug}", new=new, changed=changed)
+    return report
+
+
+# --- Exporting -----------------------------------------------------------------
+
+
+class _ContentDumper(yaml.SafeDumper):
+    """Block style for multi-line text (prompts, programs), flow style for leaf lists."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ContentDumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(
+        data,
+        Dumper=_ContentDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=None,
+        width=88,
+    )
+
+
+def _datetime_text(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def export_folder(folder: Path, *, course: Course) -> list[Path]:
+    """Write ``course`` as a content folder; returns the files written."""
+    folder = Path(folder)
+    written: list[Path] = []
+
+    def write(relative: str, text: str) -> None:
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+
+    course_data = {"slug": course.slug, "title": course.title}
+    if course.description:
+        course_data["description"] = course.description
+    write("course.yaml", dump_yaml(course_data))
+
+    lessons = list(Lesson.objects.filter(course=course).order_by("order", "slug"))
+    for lesson in lessons:
+        front = {"title": lesson.title, "slug": lesson.slug, "order": lesson.order}
+        if lesson.summary:
+            front["summary"] = lesson.summary
+        front.update(
+            (key, value)
+            for key, value in lesson.front_matter.items()
+            if key not in {"title", "slug", "order", "summary"}
+        )
+        body = lesson.body if lesson.body.endswith("\n") else lesson.body + "\n"
+        write(f"lessons/{lesson.slug}.md", f"---\n{dump_yaml(front)}---\n\n{body}")
+
+    problems = list(
+        Problem.objects.filter(lesson__course=course)
+        .select_related("lesson")
+        .order_by("lesson__order", "order", "slug")
+    )
+    slug_counts: dict[str, int] = {}
+    for problem in problems:
+        slug_counts[problem.slug] = slug_counts.get(problem.slug, 0) + 1
+    for problem in problems:
+        name = problem.slug
+        if slug_counts[problem.slug] > 1:
+            name = f"{problem.lesson.slug}.{problem.slug}"
+        write(f"problems/{name}.yaml", dump_yaml(problem_to_data(problem)))
+
+    for quiz in Quiz.objects.filter(lesson__course=course).select_related("lesson"):
+        data = {"slug": quiz.slug, "title": quiz.title, "lesson": quiz.lesson.slug}
+        for key in ("opens_at", "due_at"):
+            if getattr(quiz, key):
+                data[key] = _datetime_text(getattr(quiz, key))
+        if quiz.max_attempts is not None:
+            data["max_attempts"] = quiz.max_attempts
+        data["problems"] = [
+            item.problem.slug for item in quiz.items.select_related("problem")
+        ]
+        write(f"quizzes/{quiz.slug}.yaml", dump_yaml(data))
+    return written
+
+
+def problem_to_data(problem: Problem) -> dict[str, Any]:
+    """A problem in its content-file shape (the keys of ``problems/*.yaml``)."""
+    data: dict[str, Any] = {
+        "slug": problem.slug,
+        "title": problem.title,
+        "lesson": problem.lesson.slug,
+        "order": problem.order,
+        "kind": problem.kind,
+        "points": int(problem.points)
+        if problem.points == int(problem.points)
+        else problem.points,
+        "attempt_limit": problem.attempt_limit,
+        "reveal_policy": problem.reveal_policy,
+    }
+    if problem.due_at:
+        data["due_at"] = _datetime_text(problem.due_at)
+    if not problem.published:
+        data["published"] = False
+    data["prompt"] = problem.prompt
+    data["spec"] = problem.spec
+    return data

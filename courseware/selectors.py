@@ -1,0 +1,319 @@
+"""Reads: what a user may see, attempts, reveal policy, quiz scores, gradebooks.
+
+A student's selectors filter by the student first, so they never return
+another student's submission or variant.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from courseware.models import (
+    Course,
+    CourseMembership,
+    Lesson,
+    Problem,
+    Quiz,
+    Submission,
+    Variant,
+)
+
+# --- Membership and roles ---------------------------------------------------
+
+
+def user_course_role(*, user, course: Course) -> str | None:
+    """``"instructor"``, ``"student"`` or ``None`` (not enrolled)."""
+    if not user.is_authenticated:
+        return None
+    return (
+        CourseMembership.objects.filter(course=course, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def user_is_instructor(*, user, course: Course) -> bool:
+    """Course instructors and site staff may see unpublished problems and others' work."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return (
+        user_course_role(user=user, course=course) == CourseMembership.Role.INSTRUCTOR
+    )
+
+
+def user_is_member(*, user, course: Course) -> bool:
+    return user_is_instructor(user=user, course=course) or (
+        user_course_role(user=user, course=course) is not None
+    )
+
+
+def course_list_for_user(*, user) -> QuerySet[Course]:
+    if user.is_authenticated and user.is_staff:
+        return Course.objects.all()
+    if not user.is_authenticated:
+        return Course.objects.none()
+    return Course.objects.filter(memberships__user=user).distinct()
+
+
+# --- Lessons and problems ----------------------------------------------------
+
+
+def lesson_list(*, course: Course) -> QuerySet[Lesson]:
+    return Lesson.objects.filter(course=course).order_by("order", "slug")
+
+
+def lesson_get(*, course_slug: str, lesson_slug: str) -> Lesson:
+    lesson = (
+        Lesson.objects.select_related("course")
+        .filter(course__slug=course_slug, slug=lesson_slug)
+        .first()
+    )
+    if lesson is None:
+        raise Http404("No such lesson.")
+    return lesson
+
+
+def problem_list_for_user(*, lesson: Lesson, user) -> QuerySet[Problem]:
+    """A lesson's problems in order; students see published ones only."""
+    problems = Problem.objects.filter(lesson=lesson).order_by("order", "slug")
+    if user_is_instructor(user=user, course=lesson.course):
+        return problems
+    return problems.filter(published=True)
+
+
+def problem_get_for_user(*, lesson: Lesson, slug: str, user) -> Problem:
+    """One problem of a lesson, or 404 when it does not exist or is not visible to ``user``."""
+    problem = problem_list_for_user(lesson=lesson, user=user).filter(slug=slug).first()
+    if problem is None:
+        raise Http404("No such problem.")
+    return problem
+
+
+def variant_for_student(*, student, problem: Problem) -> Variant | None:
+    return Variant.objects.filter(student=student, problem=problem).first()
+
+
+# --- Submissions ---------------------------------------------------------------
+
+
+def submission_list_for_student(
+    *, student, problem: Problem | None = None, quiz: Quiz | None = None
+) -> QuerySet[Submission]:
+    """The student's own submissions, newest first."""
+    submissions = Submission.objects.filter(student=student)
+    if problem is not None:
+        submissions = submissions.filter(problem=problem)
+    if quiz is not None:
+        submissions = submissions.filter(quiz=quiz)
+    return submissions.select_related("problem", "problem_version").order_by(
+        "-created_at"
+    )
+
+
+def submission_get_for_user(*, user, submission_id: UUID | str) -> Submission:
+    """A submission its own student, a course instructor or staff may see; 404 for anyone else.
+
+    404 (not 403) so that a submission id reveals nothing about whether it exists.
+    """
+    try:
+        submission = Submission.objects.select_related(
+            "problem__lesson__course", "problem_version", "variant", "student"
+        ).get(pk=submission_id)
+    except (Submission.DoesNotExist, ValueError, TypeError) as missing:
+        raise Http404("No such submission.") from missing
+    if submission.student_id == getattr(user, "pk", None):
+        return submission
+    if user_is_instructor(user=user, course=submission.problem.lesson.course):
+        return submission
+    raise Http404("No such submission.")
+
+
+# --- Attempts and reveal policy ----------------------------------------------
+
+
+def attempt_limit_for(*, problem: Problem, quiz: Quiz | None = None) -> int | None:
+    """The attempt limit that applies: the quiz's ``max_attempts`` when set, else the problem's."""
+    if quiz is not None and quiz.max_attempts is not None:
+        return quiz.max_attempts
+    return problem.attempt_limit
+
+
+def attempts_used(*, student, problem: Problem, quiz: Quiz | None = None) -> int:
+    """Attempts the student has made; submissions that ended in ``error`` do not count."""
+    submissions = Submission.objects.filter(student=student, problem=problem).exclude(
+        status=Submission.Status.ERROR
+    )
+    if quiz is not None:
+        submissions = submissions.filter(quiz=quiz)
+    return submissions.count()
+
+
+def attempts_left(*, student, problem: Problem, quiz: Quiz | None = None) -> int | None:
+    """Attempts remaining, or ``None`` when unlimited."""
+    limit = attempt_limit_for(problem=problem, quiz=quiz)
+    if limit is None:
+        return None
+    return max(0, limit - attempts_used(student=student, problem=problem, quiz=quiz))
+
+
+def problem_solved(*, student, problem: Problem) -> bool:
+    """Whether the student has a fully correct graded submission (score 1)."""
+    return Submission.objects.filter(
+        student=student,
+        problem=problem,
+        status=Submission.Status.GRADED,
+        score__gte=1.0 - 1e-9,
+    ).exists()
+
+
+def answer_key_visible(
+    *, student, problem: Problem, now: datetime | None = None
+) -> bool:
+    """Whether the reveal policy lets ``student`` see the answer key now.
+
+    - ``always``: always; ``never``: never.
+    - ``after_correct``: once the student has a fully correct submission.
+    - ``after_attempts`` (the default): once solved, or once every attempt is used
+      (with no attempt limit, that means once solved).
+    - ``after_due``: once ``due_at`` has passed (never when there is no due date).
+    """
+    policy = problem.reveal_policy
+    Policy = Problem.RevealPolicy
+    if policy == Policy.ALWAYS:
+        return True
+    if policy == Policy.NEVER:
+        return False
+    if policy == Policy.AFTER_DUE:
+        return problem.due_at is not None and (now or timezone.now()) >= problem.due_at
+    if problem_solved(student=student, problem=problem):
+        return True
+    if policy == Policy.AFTER_ATTEMPTS:
+        return attempts_left(student=student, problem=problem) == 0
+    return False
+
+
+# --- Quiz score and gradebooks ----------------------------------------------
+
+
+def best_scores(*, student, problems, quiz: Quiz | None = None) -> dict[int, float]:
+    """problem id -> the student's best graded score (0..1), for problems with a grade."""
+    submissions = Submission.objects.filter(
+        student=student, problem__in=problems, status=Submission.Status.GRADED
+    )
+    if quiz is not None:
+        submissions = submissions.filter(quiz=quiz)
+    rows = submissions.values("problem_id").annotate(best=Max("score"))
+    return {row["problem_id"]: row["best"] or 0.0 for row in rows}
+
+
+def quiz_score_for_student(*, quiz: Quiz, student) -> float:
+    """The quiz score in 0..1: the points-weighted mean over items of the best graded score.
+
+    The best (not the latest) graded attempt made within the quiz counts, so a
+    later worse attempt never lowers a grade already passed back to an LMS. An
+    item without a graded attempt counts 0. With equal points this is the plain
+    mean of the items' best scores.
+    """
+    problems = [item.problem for item in quiz.items.select_related("problem")]
+    total_points = sum(problem.points for problem in problems)
+    if not problems or total_points <= 0:
+        return 0.0
+    best = best_scores(student=student, problems=problems, quiz=quiz)
+    earned = sum(problem.points * best.get(problem.pk, 0.0) for problem in problems)
+    return earned / total_points
+
+
+@dataclass(frozen=True)
+class GradebookRow:
+    """One student in a course gradebook: best score per problem slug, and points earned."""
+
+    student_id: int
+    username: str
+    scores: dict[str, float | None] = field(default_factory=dict)
+    points: float = 0.0
+    points_possible: float = 0.0
+
+
+def gradebook_rows(*, course: Course) -> list[GradebookRow]:
+    """A row per enrolled student, with the best graded score of every published problem."""
+    problems = list(
+        Problem.objects.filter(lesson__course=course, published=True).order_by(
+            "lesson__order", "order", "slug"
+        )
+    )
+    possible = sum(problem.points for problem in problems)
+    students = (
+        CourseMembership.objects.filter(
+            course=course, role=CourseMembership.Role.STUDENT
+        )
+        .select_related("user")
+        .order_by("user__username")
+    )
+    best: dict[tuple[int, int], float] = {}
+    rows = (
+        Submission.objects.filter(problem__in=problems, status=Submission.Status.GRADED)
+        .values("student_id", "problem_id")
+        .annotate(best=Max("score"))
+    )
+    for row in rows:
+        best[(row["student_id"], row["problem_id"])] = row["best"] or 0.0
+    result = []
+    for membership in students:
+        user = membership.user
+        scores = {p.slug: best.get((user.pk, p.pk)) for p in problems}
+        points = sum(p.points * (best.get((user.pk, p.pk)) or 0.0) for p in problems)
+        result.append(
+            GradebookRow(
+                student_id=user.pk,
+                username=user.get_username(),
+                scores=scores,
+                points=points,
+                points_possible=possible,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class ProblemGradebookRow:
+    """One student's record on one problem."""
+
+    student_id: int
+    username: str
+    attempts: int
+    best_score: float | None
+    latest_score: float | None
+    latest_status: str | None
+
+
+def problem_gradebook_rows(*, problem: Problem) -> list[ProblemGradebookRow]:
+    """A row per student who submitted to ``problem``: attempts, best and latest score."""
+    per_student = (
+        Submission.objects.filter(problem=problem)
+        .values("student_id", "student__username")
+        .annotate(
+            attempts=Count("id", filter=~Q(status=Submission.Status.ERROR)),
+            best=Max("score", filter=Q(status=Submission.Status.GRADED)),
+        )
+        .order_by("student__username")
+    )
+    latest = {}
+    for submission in Submission.objects.filter(problem=problem).order_by("created_at"):
+        latest[submission.student_id] = submission
+    return [
+        ProblemGradebookRow(
+            student_id=row["student_id"],
+            username=row["student__username"],
+            attempts=row["attempts"],
+            best_score=row["best"],
+            latest_score=latest[row["student_id"]].score,
+            latest_status=latest[row["student_id"]].status,
+        )
+        for row in per_student
+    ]

@@ -1,0 +1,493 @@
+"""Writes: enrolment, content upserts, problem versioning, variants, submissions.
+
+Every function takes keyword-only arguments and runs ``full_clean()`` before
+``save()``. Reads live in ``courseware.selectors``.
+"""
+
+import hashlib
+import hmac
+import logging
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from courseware.models import (
+    Course,
+    CourseMembership,
+    Lesson,
+    Problem,
+    ProblemVersion,
+    Quiz,
+    QuizItem,
+    Submission,
+    Variant,
+)
+
+logger = logging.getLogger(__name__)
+
+ANSWER_MAX_LENGTH = 1000
+GRADE_TASK_NAME = "grader.tasks.grade_submission"
+GRADE_QUEUE = "grading"
+DEMO_USERNAMES = {
+    "instructor": CourseMembership.Role.INSTRUCTOR,
+    "student": CourseMembership.Role.STUDENT,
+}
+
+# A step id of contract 2, used to check answer keys when the engine cannot
+# list a problem's steps.
+_STEP_ID = re.compile(
+    r"^(forward:[A-Za-z_]\w*|local:[A-Za-z_]\w*/[A-Za-z_]\w*|grad:[A-Za-z_]\w*)$"
+)
+_SINGLE_ANSWER_KINDS = {
+    Problem.Kind.EXPRESSION,
+    Problem.Kind.NUMERIC,
+    Problem.Kind.CHOICE,
+}
+
+
+# --- Courses and enrolment ---------------------------------------------------
+
+
+def course_upsert(
+    *, slug: str, title: str, description: str = ""
+) -> tuple[Course, bool]:
+    """Create or update a course by slug. Returns ``(course, changed)``."""
+    course = Course.objects.filter(slug=slug).first() or Course(slug=slug)
+    return course, _apply(course, title=title, description=description)
+
+
+def course_enrol(
+    *, course: Course, user, role: str = CourseMembership.Role.STUDENT
+) -> CourseMembership:
+    """Enrol ``user`` in ``course`` with ``role``; an existing membership takes the new role."""
+    membership = CourseMembership.objects.filter(course=course, user=user).first()
+    if membership is None:
+        membership = CourseMembership(course=course, user=user)
+    _apply(membership, role=role)
+    return membership
+
+
+def demo_enrolment_ensure() -> Course:
+    """Enrol the demo accounts in the demo course (the course in ``content/``).
+
+    Imports ``content/`` first when the course is not in the database yet, so
+    ``create_demo_accounts`` works on a fresh database too. Idempotent.
+    """
+    from courseware import content_io
+
+    folder = settings.BASE_DIR / "content"
+    slug = content_io.course_slug(folder)
+    course = Course.objects.filter(slug=slug).first()
+    if course is None:
+        content_io.import_folder(folder)
+        course = Course.objects.get(slug=slug)
+    User = get_user_model()
+    for username, role in DEMO_USERNAMES.items():
+        user = User.objects.filter(username=username).first()
+        if user is not None:
+            course_enrol(course=course, user=user, role=role)
+    return course
+
+
+# --- Content upserts (used by the importer) ---------------------------------
+
+
+def lesson_upsert(
+    *,
+    course: Course,
+    slug: str,
+    title: str,
+    order: int = 0,
+    summary: str = "",
+    body: str = "",
+    front_matter: dict | None = None,
+) -> tuple[Lesson, bool]:
+    """Create or update a lesson by (course, slug). Returns ``(lesson, changed)``."""
+    lesson = Lesson.objects.filter(course=course, slug=slug).first()
+    lesson = lesson or Lesson(course=course, slug=slug)
+    changed = _apply(
+        lesson,
+        title=title,
+        order=order,
+        summary=summary,
+        body=body,
+        front_matter=front_matter or {},
+    )
+    return lesson, changed
+
+
+@transaction.atomic
+def problem_upsert(
+    *,
+    lesson: Lesson,
+    slug: str,
+    title: str,
+    spec: dict,
+    prompt: str = "",
+    points: float = 1.0,
+    attempt_limit: int | None = None,
+    reveal_policy: str = Problem.RevealPolicy.AFTER_ATTEMPTS,
+    due_at: datetime | None = None,
+    order: int = 0,
+    published: bool = True,
+) -> tuple[Problem, bool]:
+    """Create or update a problem by (lesson, slug). Returns ``(problem, changed)``.
+
+    A spec change goes through ``problem_spec_update``, so a problem that has
+    submissions gets a new version rather than a silently changed key.
+    """
+    fields = {
+        "title": title,
+        "prompt": prompt,
+        "points": points,
+        "attempt_limit": attempt_limit,
+        "reveal_policy": reveal_policy,
+        "due_at": due_at,
+        "order": order,
+        "published": published,
+    }
+    problem = Problem.objects.filter(lesson=lesson, slug=slug).first()
+    if problem is None:
+        _spec_check(spec)
+        problem = Problem(
+            lesson=lesson, slug=slug, spec=spec, kind=spec.get("kind", "")
+        )
+        _apply(problem, version=1, **fields)
+        _save(ProblemVersion(problem=problem, number=1, spec=spec))
+        return problem, True
+    changed = _apply(problem, **fields)
+    version_before, spec_before = problem.version, problem.spec
+    problem_spec_update(problem=problem, spec=spec)
+    return problem, changed or (problem.version, problem.spec) != (
+        version_before,
+        spec_before,
+    )
+
+
+@transaction.atomic
+def problem_spec_update(*, problem: Problem, spec: dict) -> Problem:
+    """Replace a problem's spec, versioning it when students already answered it.
+
+    If the current version has submissions, a new ``ProblemVersion`` is made and
+    ``problem.version`` goes up by one; those submissions keep the version (and
+    so the key) they were graded against. Otherwise the current version is
+    corrected in place. An unchanged spec changes nothing.
+    """
+    _spec_check(spec)
+    current = problem_version_current(problem=problem)
+    if spec == problem.spec and spec == current.spec:
+        return problem
+    if current.submissions.exists():
+        current = ProblemVersion(problem=problem, number=current.number + 1, spec=spec)
+        _save(current)
+    else:
+        current.spec = spec
+        _save(current)
+    _apply(
+        problem, spec=spec, kind=spec.get("kind", problem.kind), version=current.number
+    )
+    return problem
+
+
+def problem_version_current(*, problem: Problem) -> ProblemVersion:
+    """The ProblemVersion matching ``problem.version`` (made from the spec if missing)."""
+    version, _ = ProblemVersion.objects.get_or_create(
+        problem=problem, number=problem.version, defaults={"spec": problem.spec}
+    )
+    return version
+
+
+@transaction.atomic
+def quiz_upsert(
+    *,
+    lesson: Lesson,
+    slug: str,
+    title: str,
+    problems: Iterable[Problem],
+    opens_at: datetime | None = None,
+    due_at: datetime | None = None,
+    max_attempts: int | None = None,
+) -> tuple[Quiz, bool]:
+    """Create or update a quiz and set its items, in the given order."""
+    quiz = Quiz.objects.filter(lesson=lesson, slug=slug).first() or Quiz(
+        lesson=lesson, slug=slug
+    )
+    changed = _apply(
+        quiz, title=title, opens_at=opens_at, due_at=due_at, max_attempts=max_attempts
+    )
+    wanted = [(problem.pk, order) for order, problem in enumerate(problems, start=1)]
+    have = list(quiz.items.order_by("order").values_list("problem_id", "order"))
+    if wanted != have:
+        quiz.items.all().delete()
+        for problem_id, order in wanted:
+            _save(QuizItem(quiz=quiz, problem_id=problem_id, order=order))
+        changed = True
+    return quiz, changed
+
+
+# --- Variants -----------------------------------------------------------------
+
+
+def variant_seed(*, student_id: int, problem_id: int) -> int:
+    """HMAC-SHA256(VARIANT_SECRET, "student:problem") reduced to a 31-bit int."""
+    digest = hmac.new(
+        settings.VARIANT_SECRET.encode(),
+        f"{student_id}:{problem_id}".encode(),
+        hashlib.sha256,
+    ).digest()
+    return int.from_bytes(digest[:8], "big") & 0x7FFFFFFF
+
+
+def variant_get_or_create(*, student, problem: Problem) -> Variant:
+    """The student's variant of ``problem``; the same seed on every call."""
+    seed = variant_seed(student_id=student.pk, problem_id=problem.pk)
+    variant = Variant.objects.filter(problem=problem, student=student).first()
+    if variant is not None:
+        return variant
+    try:
+        with transaction.atomic():
+            variant = Variant(problem=problem, student=student, seed=seed)
+            _save(variant)
+            return variant
+    except (IntegrityError, ValidationError):
+        # Another request made it first.
+        return Variant.objects.get(problem=problem, student=student)
+
+
+# --- Submissions --------------------------------------------------------------
+
+
+def submission_create(
+    *,
+    student,
+    problem: Problem,
+    answers: Any,
+    idempotency_key: str | None = None,
+    quiz: Quiz | None = None,
+) -> Submission:
+    """Store a student's answers as a queued submission and enqueue its grading.
+
+    - ``answers`` must be a dict of step id -> text (each at most 1,000
+      characters); keys must be the problem's step ids (trace problems) or
+      ``answer`` (expression, numeric, choice).
+    - Attempts: submissions that ended in ``error`` (the system's fault) do not
+      count. In a quiz, the quiz's ``max_attempts`` (when set) replaces the
+      problem's ``attempt_limit`` and only that quiz's attempts count.
+    - With an ``idempotency_key`` a repeated call returns the first submission.
+    - Grading is enqueued after commit by task name (``send_task``), so
+      courseware does not import the grader. If the broker is down, the error
+      is logged and the submission stays ``queued`` for ``grader.tasks.sweep_queued``.
+    """
+    if idempotency_key:
+        existing = _submission_for_key(
+            student=student, problem=problem, key=idempotency_key
+        )
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            submission = _submission_store(
+                student=student,
+                problem=problem,
+                answers=answers,
+                idempotency_key=idempotency_key or None,
+                quiz=quiz,
+            )
+    except IntegrityError:
+        existing = idempotency_key and _submission_for_key(
+            student=student, problem=problem, key=idempotency_key
+        )
+        if existing:
+            return existing
+        raise
+    submission_id = str(submission.id)
+    transaction.on_commit(lambda: submission_enqueue(submission_id=submission_id))
+    return submission
+
+
+def submission_enqueue(*, submission_id: str) -> bool:
+    """Send ``grader.tasks.grade_submission`` for a submission; never raises on a broker failure.
+
+    Returns whether the message was sent. On failure the submission is still
+    ``queued`` in the database, and the sweeper sends it again later.
+    """
+    from config.celery import app
+
+    try:
+        app.send_task(GRADE_TASK_NAME, args=[submission_id], queue=GRADE_QUEUE)
+    except _BROKER_ERRORS as error:
+        logger.warning(
+            "Could not enqueue submission %s (%s: %s); it stays queued for the sweeper.",
+            submission_id,
+            type(error).__name__,
+            error,
+        )
+        return False
+    return True
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError
+
+    errors: list[type[BaseException]] = [OperationalError, OSError]
+    try:
+        import redis.exceptions
+    except ImportError:  # pragma: no cover - redis is in requirements.txt
+        pass
+    else:
+        errors += [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
+    return tuple(errors)
+
+
+_BROKER_ERRORS = _broker_errors()
+
+
+def _submission_store(
+    *,
+    student,
+    problem: Problem,
+    answers: Any,
+    idempotency_key: str | None,
+    quiz: Quiz | None,
+) -> Submission:
+    _submission_window_check(problem=problem, quiz=quiz)
+    variant = variant_get_or_create(student=student, problem=problem)
+    # Lock the variant row so two concurrent submissions count attempts in turn.
+    variant = Variant.objects.select_for_update().get(pk=variant.pk)
+    answers_validate(problem=problem, answers=answers, seed=variant.seed)
+    from courseware.selectors import attempt_limit_for, attempts_used
+
+    used = attempts_used(student=student, problem=problem, quiz=quiz)
+    limit = attempt_limit_for(problem=problem, quiz=quiz)
+    if limit is not None and used >= limit:
+        raise ValidationError(
+            f"You have used all {limit} attempts for '{problem.title}'; "
+            "no more submissions are accepted."
+        )
+    submission = Submission(
+        student=student,
+        problem=problem,
+        problem_version=problem_version_current(problem=problem),
+        variant=variant,
+        answers=answers,
+        status=Submission.Status.QUEUED,
+        attempt=used + 1,
+        idempotency_key=idempotency_key,
+        quiz=quiz,
+    )
+    _save(submission)
+    return submission
+
+
+def _submission_for_key(*, student, problem: Problem, key: str) -> Submission | None:
+    existing = Submission.objects.filter(student=student, idempotency_key=key).first()
+    if existing is not None and existing.problem_id != problem.pk:
+        raise ValidationError(
+            "This idempotency key was already used for another problem; "
+            "send a new key for a new submission."
+        )
+    return existing
+
+
+def _submission_window_check(*, problem: Problem, quiz: Quiz | None) -> None:
+    now = timezone.now()
+    if problem.due_at and now > problem.due_at:
+        raise ValidationError(
+            f"'{problem.title}' was due {problem.due_at:%Y-%m-%d %H:%M} UTC."
+        )
+    if quiz is None:
+        return
+    if not quiz.items.filter(problem=problem).exists():
+        raise ValidationError(
+            f"'{problem.title}' is not part of the quiz '{quiz.title}'."
+        )
+    if quiz.opens_at and now < quiz.opens_at:
+        raise ValidationError(
+            f"The quiz '{quiz.title}' opens {quiz.opens_at:%Y-%m-%d %H:%M} UTC."
+        )
+    if quiz.due_at and now > quiz.due_at:
+        raise ValidationError(
+            f"The quiz '{quiz.title}' closed {quiz.due_at:%Y-%m-%d %H:%M} UTC."
+        )
+
+
+def answers_validate(
+    *, problem: Problem, answers: Any, seed: int | None = None
+) -> None:
+    """Raise ``ValidationError`` unless ``answers`` is a dict of the problem's step ids -> text."""
+    if not isinstance(answers, dict):
+        raise ValidationError(
+            "Answers must be an object mapping step ids to text, "
+            f'e.g. {{"forward:u": "6"}}; got {type(answers).__name__}.'
+        )
+    if not answers:
+        raise ValidationError("No answers were given: fill in at least one step.")
+    allowed = problem_step_ids(problem=problem, seed=seed)
+    for key, value in answers.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise ValidationError(
+                f'Answer {key!r} must be text (a string), like "2*v" or "-0.5".'
+            )
+        if len(value) > ANSWER_MAX_LENGTH:
+            raise ValidationError(
+                f"The answer for {key} is {len(value)} characters long; "
+                f"the limit is {ANSWER_MAX_LENGTH}."
+            )
+        if allowed is not None and key not in allowed:
+            raise ValidationError(f"{key!r} is not a step of this problem.")
+        if allowed is None and not _STEP_ID.match(key):
+            raise ValidationError(
+                f"{key!r} is not a step id: use forward:<node>, local:<node>/<parent> "
+                "or grad:<node>."
+            )
+
+
+def problem_step_ids(*, problem: Problem, seed: int | None = None) -> set[str] | None:
+    """The answerable step ids of a problem, or ``None`` when the engine cannot list them."""
+    if problem.kind in _SINGLE_ANSWER_KINDS:
+        return {"answer"}
+    try:
+        from engine.specs import instantiate
+        from engine.trace import trace
+    except ImportError:
+        return None
+    spec = instantiate(problem.spec, seed)
+    return set(trace(spec).steps(spec.get("ask", ["forward", "local", "grad"])))
+
+
+# --- Helpers -------------------------------------------------------------------
+
+
+def _spec_check(spec: Any) -> None:
+    """Raise ``ValidationError`` naming each bad field, using ``engine.specs.validate``."""
+    if not isinstance(spec, dict) or "kind" not in spec:
+        raise ValidationError("A spec must be a mapping with a 'kind'.")
+    from courseware.content_io import spec_errors
+
+    errors = spec_errors(spec)
+    if errors:
+        raise ValidationError([f"spec.{field}: {message}" for field, message in errors])
+
+
+def _apply(instance, **fields) -> bool:
+    """Set ``fields`` on ``instance`` and save it if anything differs (or it is new)."""
+    changed = instance._state.adding
+    for name, value in fields.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    if changed:
+        _save(instance)
+    return changed
+
+
+def _save(instance) -> None:
+    instance.full_clean()
+    instance.save()

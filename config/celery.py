@@ -29,6 +29,18 @@ app.conf.update(
 )
 app.autodiscover_tasks()
 
+# Periodic tasks, run by Celery beat: ``celery -A config beat`` beside the
+# workers, or ``celery -A config worker -B`` for a single embedded worker.
+# The sweeper re-sends grading for submissions whose message never reached a
+# worker (broker down at submit time) or was lost with a dead worker.
+app.conf.beat_schedule = {
+    "sweep-queued-submissions": {
+        "task": "grader.tasks.sweep_queued",
+        "schedule": 30.0,
+        "options": {"queue": "default", "expires": 25.0},
+    },
+}
+
 
 @worker_process_init.connect
 def limit_worker_process(**_kwargs) -> None:

@@ -1,0 +1,147 @@
+"""The words a student reads: one short function or table entry per situation.
+
+Messages explain what to check in the lesson's terms and never contain the
+expected value (that is ``StepResult.expected``, shown only when the problem's
+reveal policy allows). They may quote the student's own values.
+"""
+
+from collections.abc import Mapping
+
+import numpy as np
+
+CORRECT = "Correct."
+MISSING = "No answer given."
+NOT_A_CHOICE = "{given!r} is not one of the options; choose from {keys}."
+NUMBER_EXPECTED = (
+    "This step asks for a number, but the answer uses the name '{name}' at column "
+    "{column}: work out its value and write the number."
+)
+EXPRESSION_EXPECTED = (
+    "This step asks for the derivative as an expression in the graph's node names, "
+    "not as a number."
+)
+NOT_REAL = "This does not evaluate to a real number (check for division by zero)."
+WRONG_SHAPE = "This matrix has shape {given}, but the step needs shape {needed}."
+UNDECIDED = (
+    "This expression could not be checked automatically: try writing it more simply."
+)
+SYSTEM_ERROR = (
+    "Grading failed on our side, not because of your answers. Submit again in a "
+    "minute; if it keeps failing, contact course staff."
+)
+TOO_SLOW = (
+    "Grading took too long and was stopped. Submit again; if it keeps happening, "
+    "contact course staff."
+)
+GAVE_UP = (
+    "Grading this submission failed several times in a row. Course staff have been "
+    "told; contact them if you need this attempt counted."
+)
+NOTHING_READABLE = (
+    "None of the answers could be read, so this submission was not graded. Fix the "
+    "marked cells and submit again."
+)
+
+# Why a step is wrong, one entry per misconception code of contract 3.
+MISCONCEPTIONS: Mapping[str, str] = {
+    "upstream_dropped": (
+        "This is the local derivative on its own. A layer multiplies the upstream "
+        "gradient by its local derivative: apply the chain rule."
+    ),
+    "fanout_not_summed": (
+        "{node} feeds more than one node, and this counts only one of its paths. "
+        "Gradients from two paths add: sum the contribution of every path."
+    ),
+    "local_swapped": (
+        "For a product, the derivative with respect to one factor is the other "
+        "factor; this uses the factor itself."
+    ),
+    "power_rule": (
+        "Check the power rule, d(v^n)/dv = n·v^(n-1): the factor or the exponent "
+        "is off."
+    ),
+    "sign_error": (
+        "The size is right but the sign is not: check the sign of each local "
+        "derivative along the path (a subtraction contributes -1)."
+    ),
+    "forward_value_for_derivative": (
+        "This is the forward value of {node}, not a derivative. The backward pass "
+        "uses the cached forward values, but a gradient is a different number."
+    ),
+    "activation_derivative_missing": (
+        "The activation's derivative is missing: the gradient reaching z is the "
+        "upstream gradient multiplied (element-wise) by σ'(z)."
+    ),
+    "activation_value_for_derivative": (
+        "This uses the activation's value σ(z) where its derivative σ'(z) belongs "
+        "(for sigmoid σ'(z) = σ(z)(1 - σ(z)); for tanh 1 - tanh²(z))."
+    ),
+    "relu_derivative": (
+        "Check ReLU's derivative: 1 where its input is positive, 0 where it is not. "
+        "ReLU passes the upstream gradient through or blocks it."
+    ),
+    "transpose": (
+        "Check the orientation: the backward pass multiplies by the transpose Wᵀ, and "
+        "a gradient has the same shape as the thing it is the gradient of."
+    ),
+    "loss_derivative_factor": (
+        "The derivative of a squared error (a - t)² is 2(a - t): the factor 2 is "
+        "missing."
+    ),
+}
+
+WRONG_BY_FAMILY: Mapping[str, str] = {
+    "forward": "Not right: recompute {node} from the forward values of its inputs.",
+    "local": (
+        "Not right: differentiate {node} with respect to {parent} alone, treating "
+        "its other inputs as constants."
+    ),
+    "grad": (
+        "Not right: for every path from {node} towards the output, multiply the "
+        "upstream gradient by the local derivative, and add the paths."
+    ),
+    "answer": "Not right.",
+}
+
+
+def format_value(value) -> str:
+    """A number or matrix as a student would write it: ``8``, ``-0.05``, ``[[1, 2]]``."""
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return format_value(float(value))
+        return "[" + ", ".join(format_value(row) for row in value) + "]"
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return f"{number:.6g}"
+
+
+def step_label(step_id: str) -> str:
+    """``forward:v`` -> ``v``; other ids stay as they are (``grad:x``)."""
+    family, _, rest = step_id.partition(":")
+    return rest if family == "forward" else step_id
+
+
+def misconception(code: str, node: str = "") -> str:
+    return MISCONCEPTIONS[code].format(node=node)
+
+
+def wrong(step_id: str) -> str:
+    family, _, rest = step_id.partition(":")
+    node, _, parent = rest.partition("/")
+    template = WRONG_BY_FAMILY.get(family, WRONG_BY_FAMILY["answer"])
+    return template.format(node=node, parent=parent)
+
+
+def carried(nearest: str, nearest_value, root: str, root_value) -> str:
+    """The message of a step that is right for the student's own earlier values."""
+    if nearest == root:
+        return (
+            f"Consistent with your {step_label(root)} = {format_value(root_value)}; "
+            f"the error is in {root}."
+        )
+    return (
+        f"Consistent with your {step_label(nearest)} = {format_value(nearest_value)}, "
+        f"which follows from your {step_label(root)} = {format_value(root_value)}; "
+        f"the error is in {root}."
+    )

@@ -1,0 +1,354 @@
+"""Follow-through (error carried forward): which earlier wrong step an answer builds on.
+
+A ``carried`` answer is right for the student's own earlier values. Its
+message names the nearest of those values and the earliest wrong step they
+come from, walking back through the steps each step is computed from
+(``Trace.recompute``'s dependencies).
+
+``grade_trace`` marks a whole ``scalar_trace`` or ``network_trace`` answer.
+
+Pure: no Django.
+"""
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import sympy
+
+from engine.equivalence import equivalent
+from grader import feedback
+from grader.grading import (
+    DEFAULT_ASK,
+    DEFAULT_TOLERANCE,
+    Cell,
+    CellError,
+    cell_text,
+    close,
+    grade_result,
+    need_number,
+    read_cell,
+    read_or_result,
+)
+from grader.misconceptions import Believed, candidates, symbolic_candidates
+from grader.results import CARRIED, CORRECT, INCORRECT, GradeResult, StepResult
+
+logger = logging.getLogger(__name__)
+
+
+def dependencies(trace, step_id: str) -> tuple[str, ...]:
+    """The step ids ``step_id`` is computed from (only ids the trace has).
+
+    ``forward:n`` and ``local:n/p`` come from the forward values of n's
+    parents; ``grad:p`` from the gradient of each child c and the local
+    derivative on the edge c -> p (networks have no local steps: the
+    child's forward values stand in for it).
+    """
+    family, _, rest = step_id.partition(":")
+    values = trace.values
+    nodes = {n.name: n for n in trace.nodes}
+    if family in ("forward", "local"):
+        name = rest.split("/")[0]
+        ids = [f"forward:{p}" for p in nodes[name].parents]
+    elif family == "grad":
+        ids = []
+        for child in trace.children(rest):
+            ids.append(f"grad:{child}")
+            local = f"local:{child}/{rest}"
+            if local in values:
+                ids.append(local)
+            else:
+                ids += [f"forward:{p}" for p in nodes[child].parents if p != rest]
+                ids.append(f"forward:{child}")
+    else:
+        ids = []
+    return tuple(dict.fromkeys(i for i in ids if i in values))
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a carried answer comes from."""
+
+    nearest: str  # the step whose (wrong) value the answer uses directly
+    root: str  # the earliest wrong step in the chain
+
+
+def origin(
+    step_id: str,
+    *,
+    trace,
+    statuses: Mapping[str, str],
+    differs: Callable[[str], bool],
+    order: Mapping[str, int],
+    influences: Callable[[str, str], bool] | None = None,
+) -> Origin | None:
+    """The wrong earlier steps a carried ``step_id`` builds on.
+
+    ``differs(s)`` tells whether the student's value of step ``s`` (or the
+    value that follows from their answers) differs from the key;
+    ``influences(step, dep)`` optionally confirms that ``dep`` really changes
+    ``step`` (network dependencies are coarse). ``order`` ranks step ids in
+    display order, so "earliest" is the first a student fills in.
+    """
+
+    def wrong_deps(s: str) -> list[str]:
+        deps = [d for d in dependencies(trace, s) if differs(d)]
+        if influences is not None:
+            deps = [d for d in deps if influences(s, d)]
+        return deps
+
+    direct = wrong_deps(step_id)
+    if not direct:
+        return None
+    roots: list[str] = []
+    seen: set[str] = set()
+    stack = list(direct)
+    while stack:
+        s = stack.pop()
+        if s in seen:
+            continue
+        seen.add(s)
+        if statuses.get(s) == "incorrect":
+            roots.append(s)
+        else:
+            stack += wrong_deps(s)
+    rank = lambda s: order.get(s, len(order))
+    answered = [d for d in direct if statuses.get(d) in ("incorrect", "carried")]
+    nearest = min(answered or direct, key=rank)
+    root = min(roots, key=rank) if roots else nearest
+    return Origin(nearest=nearest, root=root)
+
+
+# --- Marking a trace ------------------------------------------------------------
+
+
+def _evaluate(expr, values: Mapping[str, Any]) -> float | None:
+    """A SymPy expression's value with node names set to ``values``; None if undefined."""
+    subs = {s: sympy.Float(float(values[s.name])) for s in expr.free_symbols}
+    try:
+        number = complex(expr.xreplace(subs).evalf())
+    except (TypeError, ValueError, KeyError, ZeroDivisionError):
+        return None
+    if number.imag or not math.isfinite(number.real):
+        return None
+    return number.real
+
+
+class TraceMarking:
+    """Marks every asked step of one ``scalar_trace`` or ``network_trace`` answer."""
+
+    def __init__(self, spec: Mapping[str, Any], trace):
+        self.spec = spec
+        self.trace = trace
+        self.tolerance = spec.get("tolerance") or DEFAULT_TOLERANCE
+        self.local_form = spec.get("local_form", "either")
+        self.carried_credit = float(spec.get("carried_credit", 1.0))
+        self.symbols = tuple(n.name for n in trace.nodes if n.op != "const")
+        self.leaves = [
+            n.name for n in trace.nodes if n.op in ("input", "param", "const")
+        ]
+        self.true_nodes = {
+            n: trace.node_values[n]
+            for n in self.symbols
+            if trace.kind == "scalar_trace"
+        }
+        node_exprs = getattr(trace, "node_exprs", None) or {}
+        self.canonical = {n: node_exprs.get(n, sympy.Symbol(n)) for n in self.symbols}
+        self.order = {
+            s: i for i, s in enumerate(trace.steps(["forward", "local", "grad"]))
+        }
+
+    # Reading -----------------------------------------------------------------
+
+    def read(self, step_id: str, text: str) -> Cell:
+        cell = read_cell(text, self.symbols)
+        family = step_id.split(":", 1)[0]
+        if family != "local" or self.local_form == "numeric":
+            need_number(cell)
+        elif (
+            self.local_form == "symbolic"
+            and not cell.names
+            and self.trace.symbolic[step_id].free_symbols
+        ):
+            raise CellError(feedback.EXPRESSION_EXPECTED)
+        return cell
+
+    def believed_values(self, cells: Mapping[str, Cell]) -> dict[str, Any]:
+        """Step id -> the value the student believes (own answer, else recomputed)."""
+        overrides = {s: c.value for s, c in cells.items() if c.value is not None}
+        basis = self._recompute(overrides)
+        symbolic = {s: c for s, c in cells.items() if c.value is None}
+        if symbolic:
+            nodes = dict(self.true_nodes)
+            for name in nodes:
+                step = f"forward:{name}"
+                if step in basis:
+                    nodes[name] = overrides.get(step, basis[step])
+            for s, cell in symbolic.items():
+                value = _evaluate(cell.expr, nodes)
+                if value is not None:
+                    overrides[s] = value
+            basis = self._recompute(overrides)
+        self.overrides = overrides
+        self.basis = basis
+        return {**basis, **overrides}
+
+    def _recompute(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            return dict(self.trace.recompute(overrides))
+        except (ArithmeticError, ValueError) as error:
+            # The student's values leave the function's domain (log of a
+            # negative): no follow-through, the key stands.
+            logger.info("No follow-through: recompute failed (%s)", error)
+            return dict(self.trace.values)
+
+    # Comparing ---------------------------------------------------------------
+
+    def same_expression(self, student, expected) -> bool | None:
+        if student == expected:
+            return True
+        to_inputs = lambda e: e.xreplace(
+            {s: self.canonical.get(s.name, s) for s in e.free_symbols}
+        )
+        a, b = to_inputs(student), to_inputs(expected)
+        if a == b:
+            return True
+        inputs = [n for n in self.leaves if n in self.canonical]
+        return equivalent(a, b, inputs)
+
+    def mark_number(self, step_id: str, value, known) -> tuple[str, str | None]:
+        key = self.trace.values[step_id]
+        if close(value, key, self.tolerance):
+            return CORRECT, None
+        basis = self.basis.get(step_id)
+        if not close(basis, key, self.tolerance) and close(
+            value, basis, self.tolerance
+        ):
+            return CARRIED, None
+        return INCORRECT, self.diagnose(step_id, value, known)
+
+    def diagnose(self, step_id: str, value, known) -> str | None:
+        key = self.trace.values[step_id]
+        for values in (known, self.trace.values):
+            believed = Believed(self.trace, values, self.spec)
+            try:
+                found = candidates(believed, step_id)
+            except (
+                ArithmeticError,
+                ValueError,
+                TypeError,
+                KeyError,
+                IndexError,
+            ) as error:
+                logger.info("No diagnosis for %s: %s", step_id, error)
+                found = []
+            for code, buggy in found:
+                if close(value, buggy, self.tolerance) and not close(
+                    buggy, key, self.tolerance
+                ):
+                    return code
+        return None
+
+    def mark_expression(self, step_id: str, cell: Cell) -> tuple[str, str | None]:
+        key = self.trace.values[step_id]
+        at_true = _evaluate(cell.expr, self.true_nodes)
+        expected = self.trace.symbolic[step_id]
+        if (
+            close(at_true, key, self.tolerance)
+            and self.same_expression(cell.expr, expected) is not False
+        ):
+            return CORRECT, None
+        for code, buggy in symbolic_candidates(self.trace, step_id):
+            if close(
+                _evaluate(buggy, self.true_nodes), at_true, self.tolerance
+            ) and self.same_expression(cell.expr, buggy):
+                return INCORRECT, code
+        return INCORRECT, None
+
+    # Marking -----------------------------------------------------------------
+
+    def expected(self, step_id: str) -> str:
+        value = feedback.format_value(self.trace.values[step_id])
+        if step_id.startswith("local:") and self.local_form != "numeric":
+            return f"{sympy.sstr(self.trace.symbolic[step_id])} = {value}"
+        return value
+
+    def mark(self, steps: list[str], answers: Mapping[str, Any]) -> list[StepResult]:
+        read = {
+            s: read_or_result(s, cell_text(answers.get(s)), partial(self.read, s))
+            for s in steps
+        }
+        cells = {s: c for s, c in read.items() if isinstance(c, Cell)}
+        known = self.believed_values(cells)
+        verdicts = {}
+        for s, cell in cells.items():
+            if cell.value is None:
+                verdicts[s] = self.mark_expression(s, cell)
+            else:
+                verdicts[s] = self.mark_number(s, cell.value, known)
+        statuses = {s: v[0] for s, v in verdicts.items()}
+        return [
+            read[s]
+            if s not in cells
+            else self.step_result(s, cells[s], verdicts[s], statuses, known)
+            for s in steps
+        ]
+
+    def step_result(self, s, cell, verdict, statuses, known) -> StepResult:
+        status, code = verdict
+        shown = {"interpreted": cell.interpreted, "expected": self.expected(s)}
+        node = s.split(":", 1)[1].split("/")[0]
+        if status == CORRECT:
+            return StepResult(s, CORRECT, 1.0, feedback.CORRECT, **shown)
+        if status == CARRIED:
+            found = origin(
+                s,
+                trace=self.trace,
+                statuses=statuses,
+                differs=lambda d: (
+                    not close(known.get(d), self.trace.values[d], self.tolerance)
+                ),
+                order=self.order,
+                influences=self.influences
+                if self.trace.kind == "network_trace"
+                else None,
+            )
+            if found is not None:
+                message = feedback.carried(
+                    found.nearest, known[found.nearest], found.root, known[found.root]
+                )
+                return StepResult(
+                    s,
+                    CARRIED,
+                    self.carried_credit,
+                    message,
+                    builds_on=found.root,
+                    **shown,
+                )
+            status = INCORRECT
+        if code:
+            message = feedback.misconception(code, node)
+        else:
+            message = feedback.wrong(s)
+        return StepResult(s, INCORRECT, 0.0, message, misconception=code, **shown)
+
+    def influences(self, step_id: str, dependency: str) -> bool:
+        """Whether the student's value of ``dependency`` changes ``step_id``."""
+        if dependency not in self.overrides:
+            return True
+        rest = {k: v for k, v in self.overrides.items() if k != dependency}
+        without = self._recompute(rest).get(step_id)
+        return not close(without, self.basis.get(step_id), self.tolerance)
+
+
+def grade_trace(spec: Mapping[str, Any], answers: Mapping[str, Any]) -> GradeResult:
+    """Grade a ``scalar_trace`` or ``network_trace`` (concrete spec, no ``randomize``)."""
+    from engine.trace import trace as build_trace
+
+    trace = build_trace(spec)
+    ask = spec.get("ask") or DEFAULT_ASK[spec["kind"]]
+    steps = trace.steps(ask)
+    return grade_result(TraceMarking(spec, trace).mark(steps, answers), spec)

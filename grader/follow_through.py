@@ -232,7 +232,9 @@ class TraceMarking:
 
     def diagnose(self, step_id: str, value, known) -> str | None:
         key = self.trace.values[step_id]
-        for values in (known, self.trace.values):
+        # A step's own variants start from its recomputed value, not the answer.
+        own = {**known, step_id: self.basis.get(step_id, key)}
+        for values in (own, self.trace.values):
             believed = Believed(self.trace, values, self.spec)
             try:
                 found = candidates(believed, step_id)

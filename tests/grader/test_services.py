@@ -1,0 +1,217 @@
+"""submission_grade stores each grade exactly once, whatever the deliveries."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from courseware.models import StepResult, Submission
+from grader import services
+from grader.services import (
+    MAX_DELIVERIES,
+    submission_fail,
+    submission_grade,
+    submission_graded,
+    submissions_sweep,
+)
+from tests.grader.problems import WORK_THIS_KEY
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_queued_submission_is_graded_and_its_steps_stored(make_submission):
+    submission = make_submission({**WORK_THIS_KEY, "grad:x": "3"})
+    assert submission_grade(submission_id=submission.pk) is not None
+    submission.refresh_from_db()
+    assert submission.status == "graded"
+    assert submission.deliveries == 1
+    assert submission.graded_at is not None
+    assert submission.score == pytest.approx(12 / 13)
+    assert submission.result["outcome"] == "graded"
+    step = next(s for s in submission.result["steps"] if s["id"] == "grad:x")
+    assert step["expected"] == "42"  # stored in full; courseware decides what to show
+    rows = StepResult.objects.filter(submission=submission)
+    assert rows.count() == 13
+    assert rows.get(step_id="grad:x").misconception == "upstream_dropped"
+
+
+def test_a_redelivery_changes_nothing(make_submission):
+    submission = make_submission(WORK_THIS_KEY)
+    submission_grade(submission_id=submission.pk)
+    first = Submission.objects.get(pk=submission.pk)
+    assert submission_grade(submission_id=submission.pk) is None
+    again = Submission.objects.get(pk=submission.pk)
+    assert again.graded_at == first.graded_at
+    assert again.deliveries == 1
+    assert StepResult.objects.filter(submission=submission).count() == 13
+
+
+def test_a_submission_whose_worker_died_is_graded_on_redelivery(make_submission):
+    # The first delivery claimed it (status grading) and its worker was killed.
+    submission = make_submission(WORK_THIS_KEY, status="grading", deliveries=1)
+    submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert (submission.status, submission.deliveries, submission.score) == ("graded", 2, 1.0)
+
+
+def test_a_poison_submission_stops_after_max_deliveries(make_submission, caplog):
+    submission = make_submission(WORK_THIS_KEY, status="grading", deliveries=MAX_DELIVERIES)
+    assert submission_grade(submission_id=submission.pk) is None
+    submission.refresh_from_db()
+    assert submission.status == "error"
+    assert submission.score is None
+    assert "staff" in submission.result["message"]
+    assert "Traceback" not in submission.result["message"]
+    assert "delivered 4 times" in caplog.text
+
+
+def test_a_crash_in_grading_is_an_error_result_not_an_exception(make_submission, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "grade", broken)
+    submission = make_submission(WORK_THIS_KEY)
+    submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == "error"
+    assert "boom" not in str(submission.result)
+    assert "boom" in caplog.text
+
+
+def test_a_time_limit_propagates_and_fail_marks_error(make_submission, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def slow(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(services, "grade", slow)
+    submission = make_submission(WORK_THIS_KEY)
+    with pytest.raises(SoftTimeLimitExceeded):
+        submission_grade(submission_id=submission.pk)
+    submission_fail(submission_id=submission.pk, message="too slow")
+    submission.refresh_from_db()
+    assert (submission.status, submission.result["message"]) == ("error", "too slow")
+    # A final submission is never overwritten.
+    assert submission_fail(submission_id=submission.pk, message="again") is None
+
+
+def test_an_unknown_submission_is_ignored():
+    import uuid
+
+    assert submission_grade(submission_id=uuid.uuid4()) is None
+
+
+def test_invalid_outcome_is_stored_as_graded(make_submission):
+    submission = make_submission({"forward:u": "6 +"})
+    submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == "graded"
+    assert submission.result["outcome"] == "invalid"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_submission_graded_is_sent_once_after_commit(make_submission):
+    received = []
+
+    def receiver(sender, submission, **kwargs):
+        received.append((submission.pk, submission.status))
+
+    submission_graded.connect(receiver)
+    try:
+        submission = make_submission(WORK_THIS_KEY)
+        submission_grade(submission_id=submission.pk)
+        submission_grade(submission_id=submission.pk)
+    finally:
+        submission_graded.disconnect(receiver)
+    assert received == [(submission.pk, "graded")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_receiver_does_not_undo_grading(make_submission, caplog):
+    def receiver(sender, submission, **kwargs):
+        raise ConnectionError("LMS down")
+
+    submission_graded.connect(receiver)
+    try:
+        submission = make_submission(WORK_THIS_KEY)
+        submission_grade(submission_id=submission.pk)
+    finally:
+        submission_graded.disconnect(receiver)
+    submission.refresh_from_db()
+    assert submission.status == "graded"
+    assert "LMS down" in caplog.text
+
+
+def test_sweeper_resends_old_queued_and_stuck_submissions(make_submission, monkeypatch):
+    sent = []
+    monkeypatch.setattr(
+        "courseware.services.submission_enqueue",
+        lambda *, submission_id: sent.append(submission_id) or True,
+    )
+    old = timezone.now() - timedelta(hours=1)
+    queued_old = make_submission(WORK_THIS_KEY)
+    stuck = make_submission(WORK_THIS_KEY, status="grading", deliveries=1)
+    poison = make_submission(WORK_THIS_KEY, status="grading", deliveries=MAX_DELIVERIES + 1)
+    graded = make_submission(WORK_THIS_KEY, status="graded")
+    Submission.objects.filter(pk__in=[queued_old.pk, stuck.pk, poison.pk, graded.pk]).update(
+        created_at=old
+    )
+    fresh = make_submission(WORK_THIS_KEY)
+    ids = submissions_sweep()
+    assert set(ids) == {str(queued_old.pk), str(stuck.pk)}
+    assert set(sent) == set(ids)
+    assert str(fresh.pk) not in ids
+
+
+def test_grade_submission_task_calls_the_service(make_submission):
+    from grader.tasks import grade_submission
+
+    submission = make_submission(WORK_THIS_KEY)
+    grade_submission.run(str(submission.pk))
+    submission.refresh_from_db()
+    assert submission.status == "graded"
+
+
+def test_grade_submission_task_marks_error_on_soft_time_limit(make_submission, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from grader import tasks
+
+    def slow(**kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(tasks, "submission_grade", slow)
+    submission = make_submission(WORK_THIS_KEY)
+    tasks.grade_submission.run(str(submission.pk))
+    submission.refresh_from_db()
+    assert submission.status == "error"
+    assert "too long" in submission.result["message"]
+
+
+def test_grade_submission_task_retries_database_errors(make_submission, monkeypatch):
+    from celery.exceptions import Retry
+    from django.db import OperationalError
+
+    from grader import tasks
+
+    def down(**kwargs):
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(tasks, "submission_grade", down)
+    retried = []
+    monkeypatch.setattr(
+        tasks.grade_submission, "retry", lambda **kw: retried.append(kw) or Retry()
+    )
+    with pytest.raises(Retry):
+        tasks.grade_submission.run("00000000-0000-0000-0000-000000000000")
+    assert retried and retried[0]["countdown"] >= 1
+
+
+def test_task_options():
+    from django.conf import settings
+
+    from grader.tasks import grade_submission
+
+    assert grade_submission.acks_late is True
+    assert grade_submission.soft_time_limit == settings.GRADING_SOFT_TIME_LIMIT
+    assert grade_submission.time_limit == settings.GRADING_TIME_LIMIT

@@ -1,0 +1,85 @@
+"""A real Celery worker process grades stored submissions, exactly once, even when killed."""
+
+import signal
+
+import pytest
+
+from config.celery import app
+from courseware.models import StepResult, Submission
+from tests.grader.problems import WORK_THIS_KEY
+from tests.services import redis_url
+from tests.workers import wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+# A longer chain, so a batch takes long enough to kill a worker in the middle.
+LONG_CHAIN = {
+    "kind": "scalar_trace",
+    "program": "".join(f"h{i} = h{i - 1}*w + {i % 3 + 1}\n" for i in range(1, 31))
+    .replace("h0", "x")
+    + "z = h30**2\n",
+    "inputs": {"x": 0.5, "w": 0.9},
+    "ask": ["forward", "local", "grad"],
+}
+
+
+def _broker() -> str | None:
+    """Redis when the run is configured for it (CI), else the app's own broker."""
+    if app.conf.broker_url.startswith("redis"):
+        return redis_url()
+    return None
+
+
+def _enqueue(submissions) -> None:
+    for submission in submissions:
+        app.send_task("grader.tasks.grade_submission", args=[str(submission.pk)], queue="grading")
+
+
+def _graded(ids) -> bool:
+    return Submission.objects.filter(pk__in=ids, status="graded").count() == len(ids)
+
+
+def test_a_stored_submission_is_graded_by_a_worker(worker_factory, make_submission):
+    worker = worker_factory(broker_url=_broker())
+    submission = make_submission({**WORK_THIS_KEY, "forward:v": "8", "forward:z": "64"})
+    _enqueue([submission])
+    wait_for(lambda: _graded([submission.pk]), timeout=60)
+    submission.refresh_from_db()
+    assert submission.deliveries == 1, worker.log()
+    assert submission.score == pytest.approx(12 / 13)
+    assert StepResult.objects.get(submission=submission, step_id="forward:z").status == "carried"
+
+
+def _long_chain_answers() -> dict[str, str]:
+    from engine.trace import trace
+
+    values = trace(LONG_CHAIN).values
+    answers = {s: repr(float(v)) for s, v in values.items()}
+    answers["forward:h1"] = "7"  # one slip, carried through the whole chain
+    return answers
+
+
+def test_sigkill_during_a_batch_still_grades_each_submission_once(worker_factory, make_submission):
+    worker = worker_factory(broker_url=_broker(), WORKER_CONCURRENCY="2")
+    answers = _long_chain_answers()
+    batch = [make_submission(answers, spec=LONG_CHAIN) for _ in range(12)]
+    ids = [s.pk for s in batch]
+    _enqueue(batch)
+
+    # Kill both pool processes as soon as a submission is being graded.
+    wait_for(lambda: Submission.objects.filter(pk__in=ids, status="grading").exists(), timeout=60)
+    for pid in worker.pool_pids():
+        import os
+
+        os.kill(pid, signal.SIGKILL)
+
+    wait_for(lambda: _graded(ids), timeout=120)
+    steps = len(answers)
+    for submission in Submission.objects.filter(pk__in=ids):
+        assert submission.status == "graded", worker.log()
+        assert submission.deliveries >= 1
+        assert StepResult.objects.filter(submission=submission).count() == steps
+        assert len(submission.result["steps"]) == steps
+    assert StepResult.objects.filter(submission__in=ids).count() == steps * len(ids)
+    # At least one message was redelivered after the kill.
+    assert sum(s.deliveries for s in Submission.objects.filter(pk__in=ids)) > len(ids)

@@ -1,0 +1,96 @@
+"""LaTeX for a syntax tree, kept as the student typed it ("interpreted as" preview).
+
+Brackets appear only where precedence needs them, so ``1/2x`` style mistakes show
+up plainly: ``a/b*c`` renders as ``\\frac{a}{b} \\cdot c``.
+"""
+
+import re
+
+from engine.syntax import Binary, Call, Constant, Matrix, Name, Node, Number, Unary
+
+PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "unary": 3, "**": 4, "atom": 5}
+FUNCTION_LATEX = {
+    "exp": "\\exp", "log": "\\ln", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan",
+    "tanh": "\\tanh", "sigmoid": "\\sigma", "relu": "\\operatorname{relu}",
+}  # fmt: skip
+
+
+def tree_to_latex(node: Node) -> str:
+    """Render a syntax tree as LaTeX.
+
+    Examples
+    --------
+    >>> from engine.grammar import parse_syntax
+    >>> tree_to_latex(parse_syntax("2x^2 - sigmoid(z1)/3", {"x", "z1"}))
+    '2 \\\\cdot x^{2} - \\\\frac{\\\\sigma\\\\left(z_{1}\\\\right)}{3}'
+    """
+    if isinstance(node, Matrix):
+        rows = " \\\\ ".join(
+            " & ".join(tree_to_latex(e) for e in row) for row in node.rows
+        )
+        return f"\\begin{{bmatrix}} {rows} \\end{{bmatrix}}"
+    return _latex(node)
+
+
+def _latex(node: Node) -> str:
+    if isinstance(node, Number):
+        return _number(node.text)
+    if isinstance(node, Name):
+        return _name(node.id)
+    if isinstance(node, Constant):
+        return "\\pi" if node.id == "pi" else "e"
+    if isinstance(node, Unary):
+        return node.op + _wrapped(node.operand, PRECEDENCE["unary"])
+    if isinstance(node, Call):
+        inner = _latex(node.args[0])
+        if node.func == "sqrt":
+            return f"\\sqrt{{{inner}}}"
+        if node.func == "abs":
+            return f"\\left|{inner}\\right|"
+        return f"{FUNCTION_LATEX[node.func]}\\left({inner}\\right)"
+    if node.op == "/":
+        return f"\\frac{{{_latex(node.left)}}}{{{_latex(node.right)}}}"
+    if node.op == "**":
+        base = _wrapped(node.left, PRECEDENCE["atom"])
+        return f"{base}^{{{_latex(node.right)}}}"
+    own = PRECEDENCE[node.op]
+    left = _wrapped(node.left, own)
+    # a - (b - c) and a * (b / c) keep their brackets on the right
+    right = _wrapped(node.right, own + (node.op in "-+*"))
+    symbol = {"+": " + ", "-": " - ", "*": " \\cdot "}[node.op]
+    return left + symbol + right
+
+
+def _precedence(node: Node) -> int:
+    if isinstance(node, Binary):
+        return PRECEDENCE["atom"] if node.op == "/" else PRECEDENCE[node.op]
+    if isinstance(node, Unary):
+        return PRECEDENCE["unary"]
+    if isinstance(node, Number) and "e" in node.text.lower():
+        return PRECEDENCE["*"]
+    return PRECEDENCE["atom"]
+
+
+def _wrapped(node: Node, needed: int) -> str:
+    text = _latex(node)
+    if _precedence(node) < needed:
+        return f"\\left({text}\\right)"
+    return text
+
+
+def _number(text: str) -> str:
+    match = re.fullmatch(r"([0-9.]+)[eE]([+-]?[0-9]+)", text)
+    if match:
+        mantissa, exponent = match.groups()
+        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+    return text
+
+
+def _name(name: str) -> str:
+    match = re.fullmatch(r"([A-Za-z])_?([0-9]+)", name)
+    if match:
+        return f"{match.group(1)}_{{{match.group(2)}}}"
+    if len(name) == 1:
+        return name
+    escaped = name.replace("_", "\\_")
+    return f"\\mathrm{{{escaped}}}"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.grading import grade  # noqa: E402
-from tests.grader.problems import (  # noqa: E402
+from grader.grading import grade
+from tests.grader.problems import (
     PYTORCH,
     PYTORCH_KEY,
     THREE_LAYER,
@@ -41,12 +41,20 @@ def three_layer_answers() -> dict[str, str]:
     from engine.trace import trace
 
     def text(value) -> str:
-        rows = [[float(v) for v in row] for row in __import__("numpy").atleast_2d(value)]
-        return "[" + ", ".join("[" + ", ".join(f"{v:.6g}" for v in r) + "]" for r in rows) + "]"
+        rows = [
+            [float(v) for v in row] for row in __import__("numpy").atleast_2d(value)
+        ]
+        return (
+            "["
+            + ", ".join("[" + ", ".join(f"{v:.6g}" for v in r) + "]" for r in rows)
+            + "]"
+        )
 
     values = trace(THREE_LAYER).values
     answers = {s: text(v) for s, v in values.items() if not s.startswith("local:")}
-    answers["grad:a3"] = text(values["grad:a3"] / 2)  # the 2 of the squared error dropped
+    answers["grad:a3"] = text(
+        values["grad:a3"] / 2
+    )  # the 2 of the squared error dropped
     return answers
 
 
@@ -58,8 +66,10 @@ def main() -> None:
     three_layer = median_ms(THREE_LAYER, three_layer_answers())
     print(f"grade() median over {RUNS} runs each:")
     print(f"  Work this, all right                  {work_this_right:7.2f} ms")
-    print(f"  Work this, partly wrong (carried+diag) {work_this_wrong:7.2f} ms"
-          f"   target < {TARGET_MS} ms: {'met' if work_this_wrong < TARGET_MS else 'MISSED'}")
+    print(
+        f"  Work this, partly wrong (carried+diag) {work_this_wrong:7.2f} ms"
+        f"   target < {TARGET_MS} ms: {'met' if work_this_wrong < TARGET_MS else 'MISSED'}"
+    )
     print(f"  lesson's PyTorch network, all right   {pytorch:7.2f} ms")
     print(f"  three-layer network, partly wrong     {three_layer:7.2f} ms")
 

@@ -9,13 +9,21 @@ from tests.grader.problems import PYTORCH, PYTORCH_KEY, THREE_LAYER
 
 def matrix(value) -> str:
     array = np.atleast_2d(np.asarray(value, dtype=float))
-    return "[" + ", ".join("[" + ", ".join(repr(float(v)) for v in row) + "]" for row in array) + "]"
+    return (
+        "["
+        + ", ".join("[" + ", ".join(repr(float(v)) for v in row) + "]" for row in array)
+        + "]"
+    )
 
 
 def key_answers(spec) -> dict[str, str]:
     from engine.trace import trace
 
-    return {s: matrix(v) for s, v in trace(spec).values.items() if not s.startswith("local:")}
+    return {
+        s: matrix(v)
+        for s, v in trace(spec).values.items()
+        if not s.startswith("local:")
+    }
 
 
 def test_the_lessons_numbers_score_full_marks():
@@ -33,7 +41,9 @@ def test_default_ask_is_forward_and_grad():
 
 
 def test_a_scalar_loss_may_be_typed_as_a_one_by_one_matrix():
-    result = grade(PYTORCH, {**PYTORCH_KEY, "forward:loss": "[[0.0625]]", "grad:a2": "-0.5"})
+    result = grade(
+        PYTORCH, {**PYTORCH_KEY, "forward:loss": "[[0.0625]]", "grad:a2": "-0.5"}
+    )
     assert result.step("forward:loss").status == "correct"
     assert result.step("grad:a2").status == "correct"
 
@@ -70,8 +80,15 @@ def test_follow_through_in_a_network():
 
 
 def test_a_wrong_forward_value_carries_into_the_loss():
-    result = grade(PYTORCH, {**PYTORCH_KEY, "forward:z2": "[[0.5]]", "forward:a2": "[[0.5]]",
-                             "forward:loss": "0.25"})
+    result = grade(
+        PYTORCH,
+        {
+            **PYTORCH_KEY,
+            "forward:z2": "[[0.5]]",
+            "forward:a2": "[[0.5]]",
+            "forward:loss": "0.25",
+        },
+    )
     assert result.step("forward:z2").status == "incorrect"
     assert result.step("forward:a2").status == "carried"
     loss = result.step("forward:loss")
@@ -86,7 +103,12 @@ def test_a_wrong_forward_value_carries_into_the_loss():
         (PYTORCH, "grad:W1", "[[-0.05, -0.1], [-0.3, -0.6]]", "transpose"),
         (PYTORCH, "grad:x", "[[-0.085, -0.135]]", "transpose"),  # W1 for W1ᵀ
         (PYTORCH, "grad:W2", "[[0.9], [1.1]]", "upstream_dropped"),
-        (PYTORCH, "grad:W1", "[[0.5, 0.3], [0.2, 0.4]]", "forward_value_for_derivative"),
+        (
+            PYTORCH,
+            "grad:W1",
+            "[[0.5, 0.3], [0.2, 0.4]]",
+            "forward_value_for_derivative",
+        ),
         (PYTORCH, "grad:a1", "[[0.9, 1.1]]", "forward_value_for_derivative"),
         (PYTORCH, "grad:x", "[[0.115, 0.13]]", "sign_error"),
     ],
@@ -121,7 +143,7 @@ def _three_layer_variant(step: str):
 
 @pytest.mark.parametrize("case", ["relu", "missing", "value", "z"])
 def test_misconception_bank_three_layers(case):
-    (step, value, code), key = _three_layer_variant(case)
+    (step, value, code), _key = _three_layer_variant(case)
     answers = key_answers(THREE_LAYER)
     answers[step] = matrix(value)
     found = grade(THREE_LAYER, answers).step(step)
@@ -130,7 +152,9 @@ def test_misconception_bank_three_layers(case):
 
 
 def test_carried_network_message_quotes_the_students_matrix():
-    result = grade(PYTORCH, {**PYTORCH_KEY, "grad:z2": "[[-1]]", "grad:W2": "[[-0.9], [-1.1]]"})
+    result = grade(
+        PYTORCH, {**PYTORCH_KEY, "grad:z2": "[[-1]]", "grad:W2": "[[-0.9], [-1.1]]"}
+    )
     found = result.step("grad:W2")
     assert found.status == "carried"
     assert "[[-1]]" in found.message and "grad:z2" in found.message

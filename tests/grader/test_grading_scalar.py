@@ -3,11 +3,21 @@
 import pytest
 
 from grader.grading import grade
-from tests.grader.problems import CHAIN, FAN_OUT, NEURON, RELU_NEURON, WORK_THIS, WORK_THIS_KEY
+from tests.grader.problems import (
+    CHAIN,
+    FAN_OUT,
+    NEURON,
+    RELU_NEURON,
+    WORK_THIS,
+    WORK_THIS_KEY,
+)
 
 
 def answers(**changes: str) -> dict[str, str]:
-    return {**WORK_THIS_KEY, **{k.replace("__", ":").replace("_", "/"): v for k, v in changes.items()}}
+    return {
+        **WORK_THIS_KEY,
+        **{k.replace("__", ":").replace("_", "/"): v for k, v in changes.items()},
+    }
 
 
 def steps(result) -> dict[str, str]:
@@ -61,8 +71,17 @@ def test_invalid_cells_among_valid_ones_block_nothing():
         {**WORK_THIS_KEY, "forward:v": "7)", "grad:x": "4 2 +", "local:z/v": "2*vv"},
     )
     statuses = steps(result)
-    assert statuses["forward:v"] == statuses["grad:x"] == statuses["local:z/v"] == "invalid"
-    assert all(statuses[s] == "correct" for s in statuses if s not in {"forward:v", "grad:x", "local:z/v"})
+    assert (
+        statuses["forward:v"]
+        == statuses["grad:x"]
+        == statuses["local:z/v"]
+        == "invalid"
+    )
+    assert all(
+        statuses[s] == "correct"
+        for s in statuses
+        if s not in {"forward:v", "grad:x", "local:z/v"}
+    )
     bad = result.step("forward:v")
     assert bad.column == 2 and bad.message
     assert result.outcome == "graded"
@@ -120,9 +139,17 @@ def test_an_answer_matching_the_key_is_correct_not_carried():
 def test_follow_through_chain_names_the_earliest_wrong_step():
     result = grade(
         CHAIN,
-        {"forward:u": "7", "forward:v": "8", "forward:w": "24", "forward:z": "576",
-         "local:z/w": "2*w", "grad:w": "48", "grad:v": "144", "grad:u": "144",
-         "grad:x": "432"},
+        {
+            "forward:u": "7",
+            "forward:v": "8",
+            "forward:w": "24",
+            "forward:z": "576",
+            "local:z/w": "2*w",
+            "grad:w": "48",
+            "grad:v": "144",
+            "grad:u": "144",
+            "grad:x": "432",
+        },
     )
     statuses = steps(result)
     assert statuses["forward:u"] == "incorrect"
@@ -140,7 +167,9 @@ def test_follow_through_chain_names_the_earliest_wrong_step():
 
 
 def test_follow_through_from_a_wrong_gradient():
-    result = grade(WORK_THIS, {**WORK_THIS_KEY, "grad:v": "10", "grad:u": "10", "grad:x": "30"})
+    result = grade(
+        WORK_THIS, {**WORK_THIS_KEY, "grad:v": "10", "grad:u": "10", "grad:x": "30"}
+    )
     assert result.step("grad:v").status == "incorrect"
     assert result.step("grad:u").status == "carried"
     assert result.step("grad:x").status == "carried"
@@ -148,7 +177,9 @@ def test_follow_through_from_a_wrong_gradient():
 
 
 def test_follow_through_from_a_wrong_local_derivative():
-    result = grade(WORK_THIS, {**WORK_THIS_KEY, "local:z/v": "v", "grad:v": "7", "grad:u": "7"})
+    result = grade(
+        WORK_THIS, {**WORK_THIS_KEY, "local:z/v": "v", "grad:v": "7", "grad:u": "7"}
+    )
     assert result.step("local:z/v").status == "incorrect"
     assert result.step("grad:v").status == "carried"
     assert result.step("grad:v").builds_on == "local:z/v"
@@ -156,7 +187,10 @@ def test_follow_through_from_a_wrong_local_derivative():
 
 def test_a_symbolic_local_answer_is_evaluated_at_the_students_own_values():
     # forward:v wrong (8); local 2*v right; dz/dv = 16 follows from v = 8.
-    result = grade(WORK_THIS, {**WORK_THIS_KEY, "forward:v": "8", "forward:z": "64", "grad:v": "16"})
+    result = grade(
+        WORK_THIS,
+        {**WORK_THIS_KEY, "forward:v": "8", "forward:z": "64", "grad:v": "16"},
+    )
     grad_v = result.step("grad:v")
     assert grad_v.status == "carried"
     assert grad_v.builds_on == "forward:v"
@@ -235,7 +269,14 @@ def test_interpreted_shows_how_the_cell_was_read():
 
 
 def test_randomized_spec_uses_the_seed():
-    spec = {**WORK_THIS, "randomize": {"x": {"int": [1, 5]}, "y": {"int": [1, 5]}, "b": {"int": [-3, 3]}}}
+    spec = {
+        **WORK_THIS,
+        "randomize": {
+            "x": {"int": [1, 5]},
+            "y": {"int": [1, 5]},
+            "b": {"int": [-3, 3]},
+        },
+    }
     from engine.specs import instantiate
     from engine.trace import trace
 

@@ -10,8 +10,17 @@ NUMERIC = {"kind": "numeric", "expected": "1/3", "tolerance": {"rel": 0.01}}
 CHOICE = {
     "kind": "choice",
     "options": [
-        {"key": "a", "text": "forward mode", "feedback": "One pass per input: a million passes."},
-        {"key": "b", "text": "reverse mode", "correct": True, "feedback": "One backward pass."},
+        {
+            "key": "a",
+            "text": "forward mode",
+            "feedback": "One pass per input: a million passes.",
+        },
+        {
+            "key": "b",
+            "text": "reverse mode",
+            "correct": True,
+            "feedback": "One backward pass.",
+        },
     ],
 }
 MULTIPLE = {
@@ -19,7 +28,11 @@ MULTIPLE = {
     "multiple": True,
     "options": [
         {"key": "a", "text": "its input", "correct": True},
-        {"key": "b", "text": "the whole network", "feedback": "Gradients are local messages."},
+        {
+            "key": "b",
+            "text": "the whole network",
+            "feedback": "Gradients are local messages.",
+        },
         {"key": "c", "text": "the upstream gradient", "correct": True},
     ],
 }
@@ -27,8 +40,14 @@ MULTIPLE = {
 
 @pytest.mark.parametrize(
     "answer, status, code",
-    [("2v", "correct", None), ("v + v", "correct", None), ("v*2", "correct", None),
-     ("-2*v", "incorrect", "sign_error"), ("v", "incorrect", None), ("2*v**2", "incorrect", None)],
+    [
+        ("2v", "correct", None),
+        ("v + v", "correct", None),
+        ("v*2", "correct", None),
+        ("-2*v", "incorrect", "sign_error"),
+        ("v", "incorrect", None),
+        ("2*v**2", "incorrect", None),
+    ],
 )
 def test_expression(answer, status, code):
     step = grade(EXPRESSION, {"answer": answer}).step("answer")
@@ -48,7 +67,13 @@ def test_expression_unknown_name_is_invalid():
 
 
 @pytest.mark.parametrize(
-    "answer, status", [("0.333", "correct"), ("1/3", "correct"), ("0.3", "incorrect"), ("0.33", "correct")]
+    "answer, status",
+    [
+        ("0.333", "correct"),
+        ("1/3", "correct"),
+        ("0.3", "incorrect"),
+        ("0.33", "correct"),
+    ],
 )
 def test_numeric_within_tolerance(answer, status):
     assert grade(NUMERIC, {"answer": answer}).step("answer").status == status
@@ -120,7 +145,9 @@ def test_time_limits_are_not_swallowed(monkeypatch):
 
 
 def test_to_dict_keeps_expected_out_unless_revealed():
-    result = GradeResult("graded", 0.5, (StepResult("answer", "incorrect", 0.0, "No.", expected="42"),))
+    result = GradeResult(
+        "graded", 0.5, (StepResult("answer", "incorrect", 0.0, "No.", expected="42"),)
+    )
     assert "expected" not in result.to_dict()["steps"][0]
     assert result.to_dict(reveal=True)["steps"][0]["expected"] == "42"
     assert result.to_dict()["score"] == 0.5

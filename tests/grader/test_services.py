@@ -51,11 +51,17 @@ def test_a_submission_whose_worker_died_is_graded_on_redelivery(make_submission)
     submission = make_submission(WORK_THIS_KEY, status="grading", deliveries=1)
     submission_grade(submission_id=submission.pk)
     submission.refresh_from_db()
-    assert (submission.status, submission.deliveries, submission.score) == ("graded", 2, 1.0)
+    assert (submission.status, submission.deliveries, submission.score) == (
+        "graded",
+        2,
+        1.0,
+    )
 
 
 def test_a_poison_submission_stops_after_max_deliveries(make_submission, caplog):
-    submission = make_submission(WORK_THIS_KEY, status="grading", deliveries=MAX_DELIVERIES)
+    submission = make_submission(
+        WORK_THIS_KEY, status="grading", deliveries=MAX_DELIVERIES
+    )
     assert submission_grade(submission_id=submission.pk) is None
     submission.refresh_from_db()
     assert submission.status == "error"
@@ -65,7 +71,9 @@ def test_a_poison_submission_stops_after_max_deliveries(make_submission, caplog)
     assert "delivered 4 times" in caplog.text
 
 
-def test_a_crash_in_grading_is_an_error_result_not_an_exception(make_submission, monkeypatch, caplog):
+def test_a_crash_in_grading_is_an_error_result_not_an_exception(
+    make_submission, monkeypatch, caplog
+):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
@@ -151,11 +159,13 @@ def test_sweeper_resends_old_queued_and_stuck_submissions(make_submission, monke
     old = timezone.now() - timedelta(hours=1)
     queued_old = make_submission(WORK_THIS_KEY)
     stuck = make_submission(WORK_THIS_KEY, status="grading", deliveries=1)
-    poison = make_submission(WORK_THIS_KEY, status="grading", deliveries=MAX_DELIVERIES + 1)
-    graded = make_submission(WORK_THIS_KEY, status="graded")
-    Submission.objects.filter(pk__in=[queued_old.pk, stuck.pk, poison.pk, graded.pk]).update(
-        created_at=old
+    poison = make_submission(
+        WORK_THIS_KEY, status="grading", deliveries=MAX_DELIVERIES + 1
     )
+    graded = make_submission(WORK_THIS_KEY, status="graded")
+    Submission.objects.filter(
+        pk__in=[queued_old.pk, stuck.pk, poison.pk, graded.pk]
+    ).update(created_at=old)
     fresh = make_submission(WORK_THIS_KEY)
     ids = submissions_sweep()
     assert set(ids) == {str(queued_old.pk), str(stuck.pk)}
@@ -172,7 +182,9 @@ def test_grade_submission_task_calls_the_service(make_submission):
     assert submission.status == "graded"
 
 
-def test_grade_submission_task_marks_error_on_soft_time_limit(make_submission, monkeypatch):
+def test_grade_submission_task_marks_error_on_soft_time_limit(
+    make_submission, monkeypatch
+):
     from celery.exceptions import SoftTimeLimitExceeded
 
     from grader import tasks

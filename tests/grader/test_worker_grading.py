@@ -15,8 +15,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 # A longer chain, so a batch takes long enough to kill a worker in the middle.
 LONG_CHAIN = {
     "kind": "scalar_trace",
-    "program": "".join(f"h{i} = h{i - 1}*w + {i % 3 + 1}\n" for i in range(1, 31))
-    .replace("h0", "x")
+    "program": "".join(
+        f"h{i} = h{i - 1}*w + {i % 3 + 1}\n" for i in range(1, 31)
+    ).replace("h0", "x")
     + "z = h30**2\n",
     "inputs": {"x": 0.5, "w": 0.9},
     "ask": ["forward", "local", "grad"],
@@ -32,7 +33,9 @@ def _broker() -> str | None:
 
 def _enqueue(submissions) -> None:
     for submission in submissions:
-        app.send_task("grader.tasks.grade_submission", args=[str(submission.pk)], queue="grading")
+        app.send_task(
+            "grader.tasks.grade_submission", args=[str(submission.pk)], queue="grading"
+        )
 
 
 def _graded(ids) -> bool:
@@ -47,7 +50,10 @@ def test_a_stored_submission_is_graded_by_a_worker(worker_factory, make_submissi
     submission.refresh_from_db()
     assert submission.deliveries == 1, worker.log()
     assert submission.score == pytest.approx(12 / 13)
-    assert StepResult.objects.get(submission=submission, step_id="forward:z").status == "carried"
+    assert (
+        StepResult.objects.get(submission=submission, step_id="forward:z").status
+        == "carried"
+    )
 
 
 def _long_chain_answers() -> dict[str, str]:
@@ -59,7 +65,9 @@ def _long_chain_answers() -> dict[str, str]:
     return answers
 
 
-def test_sigkill_during_a_batch_still_grades_each_submission_once(worker_factory, make_submission):
+def test_sigkill_during_a_batch_still_grades_each_submission_once(
+    worker_factory, make_submission
+):
     worker = worker_factory(broker_url=_broker(), WORKER_CONCURRENCY="2")
     answers = _long_chain_answers()
     batch = [make_submission(answers, spec=LONG_CHAIN) for _ in range(12)]
@@ -67,7 +75,10 @@ def test_sigkill_during_a_batch_still_grades_each_submission_once(worker_factory
     _enqueue(batch)
 
     # Kill both pool processes as soon as a submission is being graded.
-    wait_for(lambda: Submission.objects.filter(pk__in=ids, status="grading").exists(), timeout=60)
+    wait_for(
+        lambda: Submission.objects.filter(pk__in=ids, status="grading").exists(),
+        timeout=60,
+    )
     for pid in worker.pool_pids():
         import os
 

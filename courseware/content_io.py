@@ -431,7 +431,34 @@ def import_folder(folder: Path) -> ImportReport:
 
 
 class _ContentDumper(yaml.SafeDumper):
-    """Block style for multi-line text (prompts, programs), flow style for leaf lists."""
+    """Block style for documents and multi-line text; flow style for small leaves.
+
+    Matrices and number lists come out as ``[[0.5, 0.3], [0.2, 0.4]]`` and small
+    mappings of scalars as ``{x: 2, y: 3}``, the way an author writes them.
+    """
+
+
+class _Document(dict):
+    """The top-level mapping of a file: always block style."""
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, bool | int | float)
+
+
+def _is_numeric_list(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        _is_scalar(item) or _is_numeric_list(item) for item in value
+    )
+
+
+def _is_small_mapping(value: dict) -> bool:
+    return len(value) <= 4 and all(
+        _is_scalar(item)
+        or _is_numeric_list(item)
+        or (isinstance(item, str) and len(item) <= 24 and "\n" not in item)
+        for item in value.values()
+    )
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str):
@@ -439,16 +466,31 @@ def _represent_str(dumper: yaml.SafeDumper, value: str):
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
+def _represent_list(dumper: yaml.SafeDumper, value: list):
+    flow = _is_numeric_list(value) or (
+        len(value) <= 6 and all(isinstance(item, str) and len(item) <= 12 for item in value)
+    )
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+
+def _represent_dict(dumper: yaml.SafeDumper, value: dict):
+    flow = not isinstance(value, _Document) and _is_small_mapping(value)
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value, flow_style=flow)
+
+
 _ContentDumper.add_representer(str, _represent_str)
+_ContentDumper.add_representer(list, _represent_list)
+_ContentDumper.add_representer(dict, _represent_dict)
+_ContentDumper.add_representer(_Document, _represent_dict)
 
 
-def dump_yaml(data: Any) -> str:
+def dump_yaml(data: dict) -> str:
+    """A content file's YAML: block style at the top, readable leaves."""
     return yaml.dump(
-        data,
+        _Document(data),
         Dumper=_ContentDumper,
         sort_keys=False,
         allow_unicode=True,
-        default_flow_style=None,
         width=88,
     )
 

@@ -43,28 +43,29 @@ def dependencies(trace, step_id: str) -> tuple[str, ...]:
     """The step ids ``step_id`` is computed from (only ids the trace has).
 
     ``forward:n`` and ``local:n/p`` come from the forward values of n's
-    parents; ``grad:p`` from the gradient of each child c and the local
-    derivative on the edge c -> p (networks have no local steps: the
-    child's forward values stand in for it).
+    parents; ``grad:p`` from the gradient of each child c times the local
+    derivative on the edge c -> p. Networks have no local steps: there the
+    forward value the child's backward rule reads stands in for it (the
+    layer input for a weight, z for an activation, a_L for the loss).
     """
     family, _, rest = step_id.partition(":")
     values = trace.values
     nodes = {n.name: n for n in trace.nodes}
+    ids: list[str] = []
     if family in ("forward", "local"):
         name = rest.split("/")[0]
         ids = [f"forward:{p}" for p in nodes[name].parents]
     elif family == "grad":
-        ids = []
         for child in trace.children(rest):
             ids.append(f"grad:{child}")
-            local = f"local:{child}/{rest}"
-            if local in values:
-                ids.append(local)
+            node = nodes[child]
+            if f"local:{child}/{rest}" in values:
+                ids.append(f"local:{child}/{rest}")
+            elif node.op == "linear":
+                if nodes[rest].op == "param" and node.parents.index(rest) == 1:
+                    ids.append(f"forward:{node.parents[0]}")
             else:
-                ids += [f"forward:{p}" for p in nodes[child].parents if p != rest]
-                ids.append(f"forward:{child}")
-    else:
-        ids = []
+                ids.append(f"forward:{rest}")
     return tuple(dict.fromkeys(i for i in ids if i in values))
 
 
@@ -83,22 +84,16 @@ def origin(
     statuses: Mapping[str, str],
     differs: Callable[[str], bool],
     order: Mapping[str, int],
-    influences: Callable[[str, str], bool] | None = None,
 ) -> Origin | None:
     """The wrong earlier steps a carried ``step_id`` builds on.
 
     ``differs(s)`` tells whether the student's value of step ``s`` (or the
-    value that follows from their answers) differs from the key;
-    ``influences(step, dep)`` optionally confirms that ``dep`` really changes
-    ``step`` (network dependencies are coarse). ``order`` ranks step ids in
+    value that follows from their answers) differs from the key. ``order`` ranks step ids in
     display order, so "earliest" is the first a student fills in.
     """
 
     def wrong_deps(s: str) -> list[str]:
-        deps = [d for d in dependencies(trace, s) if differs(d)]
-        if influences is not None:
-            deps = [d for d in deps if influences(s, d)]
-        return deps
+        return [d for d in dependencies(trace, s) if differs(d)]
 
     direct = wrong_deps(step_id)
     if not direct:
@@ -314,9 +309,6 @@ class TraceMarking:
                     not close(known.get(d), self.trace.values[d], self.tolerance)
                 ),
                 order=self.order,
-                influences=self.influences
-                if self.trace.kind == "network_trace"
-                else None,
             )
             if found is not None:
                 message = feedback.carried(
@@ -336,14 +328,6 @@ class TraceMarking:
         else:
             message = feedback.wrong(s)
         return StepResult(s, INCORRECT, 0.0, message, misconception=code, **shown)
-
-    def influences(self, step_id: str, dependency: str) -> bool:
-        """Whether the student's value of ``dependency`` changes ``step_id``."""
-        if dependency not in self.overrides:
-            return True
-        rest = {k: v for k, v in self.overrides.items() if k != dependency}
-        without = self._recompute(rest).get(step_id)
-        return not close(without, self.basis.get(step_id), self.tolerance)
 
 
 def grade_trace(spec: Mapping[str, Any], answers: Mapping[str, Any]) -> GradeResult:

@@ -212,7 +212,7 @@ def _network_variants(spec, key) -> list[tuple[str, str, np.ndarray]]:
     out = [("grad:" + f"a{last}", "loss_derivative_factor", v[f"grad:a{last}"] / 2)]
     for i, layer in enumerate(spec["layers"], start=1):
         W = np.asarray(layer["W"], dtype=float)
-        g_a, _z, a = v[f"grad:a{i}"], v[f"forward:z{i}"], v[f"forward:a{i}"]
+        g_a, a = v[f"grad:a{i}"], v[f"forward:a{i}"]
         out += [
             (f"grad:W{i}", "transpose", v[f"grad:W{i}"].T),
             (f"grad:W{i}", "forward_value_for_derivative", W),

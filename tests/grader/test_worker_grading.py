@@ -1,5 +1,6 @@
 """A real Celery worker process grades stored submissions, exactly once, even when killed."""
 
+import os
 import signal
 
 import pytest
@@ -80,8 +81,6 @@ def test_sigkill_during_a_batch_still_grades_each_submission_once(
         timeout=60,
     )
     for pid in worker.pool_pids():
-        import os
-
         os.kill(pid, signal.SIGKILL)
 
     wait_for(lambda: _graded(ids), timeout=120)

@@ -87,16 +87,19 @@ PYTORCH_KEY = {
     "grad:x": "[[-0.115, -0.13]]",
 }
 
-# Three layers ("before moving on"): a ReLU unit that is off, sigmoid, linear.
+# Three layers ("before moving on"), as in content/problems/three-layer-network.yaml:
+# column convention, a ReLU unit that is off (z1 = [0.9, -0.3]), tanh, linear.
 THREE_LAYER = {
     "kind": "network_trace",
-    "x": [[1.0, -1.0]],
+    "x": [[1.0], [2.0]],
     "layers": [
-        {"W": [[0.5, -0.4], [0.3, 0.8]], "b": [[0.1, 0.2]], "activation": "relu"},
-        {"W": [[0.7, -0.2], [0.4, 0.9]], "b": [[0.0, 0.1]], "activation": "sigmoid"},
-        {"W": [[1.5], [-0.5]], "activation": "identity"},
+        {"W": [[0.2, 0.3], [-0.4, 0.1]], "b": [[0.1], [-0.1]], "activation": "relu"},
+        {"W": [[0.5, 0.2], [-0.3, 0.6]], "activation": "tanh"},
+        {"W": [[1.0, -0.5]], "activation": "identity"},
     ],
-    "target": [[1.0]],
+    "target": [[0.5]],
     "loss": "squared_error",
-    "convention": "row",
+    "convention": "column",
+    "ask": ["forward", "grad"],
+    "tolerance": {"rel": 0.001},
 }

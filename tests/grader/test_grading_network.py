@@ -133,9 +133,9 @@ def _three_layer_variant(step: str):
     return {
         # ReLU unit 2 is off (z1 < 0), but the gradient went through.
         "relu": ("grad:z1", g_a1, "relu_derivative"),
-        # sigmoid layer: delta without sigma'(z2) ...
+        # tanh layer: delta without tanh'(z2) ...
         "missing": ("grad:z2", g_a2, "activation_derivative_missing"),
-        # ... or with sigma(z2) in place of sigma'(z2).
+        # ... or with tanh(z2) in place of tanh'(z2).
         "value": ("grad:z2", g_a2 * a2, "activation_value_for_derivative"),
         "z": ("grad:z1", z1, "forward_value_for_derivative"),
     }[step], key

@@ -77,8 +77,8 @@ MISCONCEPTIONS: Mapping[str, str] = {
         "(for sigmoid σ'(z) = σ(z)(1 - σ(z)); for tanh 1 - tanh²(z))."
     ),
     "relu_derivative": (
-        "Check ReLU's derivative: 1 where its input is positive, 0 where it is not. "
-        "ReLU passes the upstream gradient through or blocks it."
+        "Check ReLU's derivative: look at the sign of its input. ReLU passes the "
+        "upstream gradient through unchanged or blocks it entirely."
     ),
     "transpose": (
         "Check the orientation: the backward pass multiplies by the transpose Wᵀ, and "

@@ -166,7 +166,7 @@ class TraceMarking:
         elif (
             self.local_form == "symbolic"
             and not cell.names
-            and self.trace.symbolic[step_id].free_symbols
+            and getattr(self.trace.symbolic[step_id], "free_symbols", None)
         ):
             raise CellError(feedback.EXPRESSION_EXPECTED)
         return cell

@@ -223,7 +223,7 @@ def _weighted_score(steps: list[StepResult], weights: Mapping[str, float]) -> fl
         weight = float(weights.get(step.id, weights.get(family, 1.0)))
         total += weight
         score += weight * step.score
-    return round(score / total, 6) if total > 0 else 0.0
+    return score / total if total > 0 else 0.0
 
 
 def grade_result(steps: list[StepResult], spec: Mapping) -> GradeResult:

@@ -154,11 +154,17 @@ def _height(node: Node) -> float:
         inner = _height(node.args[0])
         if node.func == "exp":
             _check_exponent(node.args[0], node.column)
+        if node.func == "log" and _constant_value(node.args[0]) == 0:
+            raise ParseError("log(0) is undefined", node.column)
         return inner if node.func in ("sqrt", "abs") else 0.0
     left, right = _height(node.left), _height(node.right)
     if node.op in "+-":
         height = left + right + 1 if _is_constant(node) else 0.0
     elif node.op in "*/":
+        if node.op == "/" and _constant_value(node.right) == 0:
+            raise ParseError(
+                "Division by zero: the divisor here is 0", node.right.column
+            )
         height = left + right
     else:
         exponent = _check_exponent(node.right, node.right.column)
@@ -180,6 +186,11 @@ def _check_exponent(node: Node, column: int) -> float | None:
             f"This power is too large (the limit is {MAX_EXPONENT})", column
         )
     return value
+
+
+def _constant_value(node: Node) -> float | None:
+    """The approximate value of a constant subtree, None for non-constants."""
+    return _approximate(node) if _is_constant(node) else None
 
 
 def _is_constant(node: Node) -> bool:

@@ -6,6 +6,7 @@ broker under ``var/``, with a real Celery worker process. ``DATABASE_URL`` and
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "lti_tool.middleware.LtiLaunchMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Inside XFrameOptionsMiddleware: lets the LMS frame pages of an LTI session.
+    "courseware.lti.middleware.LtiFramingMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -154,6 +157,18 @@ REST_FRAMEWORK = {
         "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "courseware.api.errors.exception_handler",
+    # Scoped rates; the load test raises them through the environment.
+    "DEFAULT_THROTTLE_RATES": {
+        "submit": env.str("THROTTLE_SUBMIT", default="30/min"),
+        "validate": env.str("THROTTLE_VALIDATE", default="120/min"),
+        "token": env.str("THROTTLE_TOKEN", default="10/min"),
+    },
+}
+REST_KNOX = {
+    # Tokens are stored hashed; the plain token is shown once, when created.
+    "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=24 * 30)),
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tracegrade API",
@@ -163,7 +178,32 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# --- Cache ------------------------------------------------------------------
+# Shared by every web process: API throttling counts and LTI launch state
+# (OIDC nonces, launch data) must survive a hop between gunicorn workers.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="tracegrade"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# --- LTI 1.3 ----------------------------------------------------------------
+# Origins allowed to frame pages of an LTI session, besides the ones the
+# launch itself names (return URLs); e.g. https://school.instructure.com
+LTI_FRAME_ANCESTORS = env.list("LTI_FRAME_ANCESTORS", default=[])
 
 # --- Tracegrade -------------------------------------------------------------
 # Seeds variants: two students see different numbers, a reload the same ones.

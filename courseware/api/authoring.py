@@ -1,0 +1,158 @@
+"""Instructor resources: problems with their specs, and gradebooks."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from courseware import selectors, services
+from courseware.api import serializers as s
+from courseware.api.errors import error_response
+from courseware.api.student_view import problems_visible
+from courseware.models import Problem
+
+ERRORS = {400: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
+
+
+def require_instructor(user, course) -> None:
+    if not selectors.user_is_instructor(user=user, course=course):
+        raise PermissionDenied("Only instructors of this course may do that.")
+
+
+def authored_problem(user, pk: int) -> Problem:
+    problem = get_object_or_404(
+        problems_visible(user=user).select_related("lesson__course"), pk=pk
+    )
+    require_instructor(user, problem.lesson.course)
+    return problem
+
+
+def save_problem(*, data: dict, problem: Problem | None = None) -> Problem:
+    """Create or update through ``services.problem_upsert`` (versioning, spec checks)."""
+    current = {}
+    if problem is not None:
+        current = {
+            name: getattr(problem, name)
+            for name in (
+                "title", "spec", "prompt", "points", "attempt_limit",
+                "reveal_policy", "due_at", "order", "published",
+            )
+        }  # fmt: skip
+    fields = {**current, **data}
+    lesson = fields.pop("lesson", None) or problem.lesson
+    slug = fields.pop("slug", None) or problem.slug
+    saved, _ = services.problem_upsert(lesson=lesson, slug=slug, **fields)
+    return saved
+
+
+class AuthoringProblemListView(APIView):
+    """Problems of the courses I teach, with their specs; and new problems."""
+
+    @extend_schema(tags=["authoring"], responses=s.ProblemAuthorSerializer(many=True))
+    def get(self, request):
+        problems = [
+            problem
+            for problem in problems_visible(user=request.user).select_related(
+                "lesson__course"
+            )
+            if selectors.user_is_instructor(
+                user=request.user, course=problem.lesson.course
+            )
+        ]
+        return Response(s.ProblemAuthorSerializer(problems, many=True).data)
+
+    @extend_schema(
+        tags=["authoring"],
+        request=s.ProblemAuthorSerializer,
+        responses={201: s.ProblemAuthorSerializer, **ERRORS},
+    )
+    def post(self, request):
+        serializer = s.ProblemAuthorSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        lesson = data["lesson"]
+        if not selectors.user_is_member(user=request.user, course=lesson.course):
+            raise NotFound("No such lesson.")
+        require_instructor(request.user, lesson.course)
+        if Problem.objects.filter(lesson=lesson, slug=data["slug"]).exists():
+            return error_response(
+                "slug",
+                f"This lesson already has a problem '{data['slug']}'; pick another slug.",
+            )
+        problem = save_problem(data=data)
+        return Response(
+            s.ProblemAuthorSerializer(problem).data, status=status.HTTP_201_CREATED
+        )
+
+
+class AuthoringProblemDetailView(APIView):
+    """One problem with its spec. A spec change on an answered problem makes a new version."""
+
+    @extend_schema(
+        tags=["authoring"], responses={200: s.ProblemAuthorSerializer, **ERRORS}
+    )
+    def get(self, request, pk: int):
+        return Response(
+            s.ProblemAuthorSerializer(authored_problem(request.user, pk)).data
+        )
+
+    def _update(self, request, pk: int, partial: bool):
+        problem = authored_problem(request.user, pk)
+        serializer = s.ProblemAuthorSerializer(
+            problem, data=request.data, partial=partial
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if data.get("lesson", problem.lesson) != problem.lesson:
+            return error_response("lesson", "A problem cannot move to another lesson.")
+        if data.get("slug", problem.slug) != problem.slug:
+            return error_response("slug", "A problem's slug cannot change.")
+        problem = save_problem(data=data, problem=problem)
+        return Response(s.ProblemAuthorSerializer(problem).data)
+
+    @extend_schema(
+        tags=["authoring"],
+        request=s.ProblemAuthorSerializer,
+        responses={200: s.ProblemAuthorSerializer, **ERRORS},
+    )
+    def put(self, request, pk: int):
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(
+        tags=["authoring"],
+        request=s.ProblemAuthorSerializer,
+        responses={200: s.ProblemAuthorSerializer, **ERRORS},
+    )
+    def patch(self, request, pk: int):
+        return self._update(request, pk, partial=True)
+
+
+class CourseGradebookView(APIView):
+    """Every enrolled student's best score per published problem."""
+
+    @extend_schema(
+        tags=["gradebook"],
+        responses={200: s.GradebookRowSerializer(many=True), **ERRORS},
+    )
+    def get(self, request, course_slug: str):
+        course = get_object_or_404(
+            selectors.course_list_for_user(user=request.user), slug=course_slug
+        )
+        require_instructor(request.user, course)
+        rows = selectors.gradebook_rows(course=course)
+        return Response(s.GradebookRowSerializer(rows, many=True).data)
+
+
+class ProblemGradebookView(APIView):
+    """Per student on one problem: attempts, best and latest score."""
+
+    @extend_schema(
+        tags=["gradebook"],
+        responses={200: s.ProblemGradebookRowSerializer(many=True), **ERRORS},
+    )
+    def get(self, request, pk: int):
+        problem = authored_problem(request.user, pk)
+        rows = selectors.problem_gradebook_rows(problem=problem)
+        return Response(s.ProblemGradebookRowSerializer(rows, many=True).data)

@@ -1,0 +1,154 @@
+"""What a student may see of a problem and of their variant: never the key.
+
+A trace problem's given values (inputs, parameters, constants, the program,
+the network's weights and target) are the question; every computed value,
+local derivative and gradient is an answer and is left out. Single-answer
+problems show their prompt, and a choice problem its options without
+``correct`` or ``feedback``.
+"""
+
+from typing import Any
+
+import numpy as np
+from django.db.models import Q, QuerySet
+
+from courseware import selectors
+from courseware.models import Problem, Variant
+
+TRACE_KINDS = {Problem.Kind.SCALAR_TRACE, Problem.Kind.NETWORK_TRACE}
+LEAF_OPS = {"input", "param", "const"}
+DEFAULT_ASK = ["forward", "local", "grad"]
+
+
+def problems_visible(*, user) -> QuerySet[Problem]:
+    """Problems of the user's courses: published ones, and every one in courses they teach."""
+    courses = selectors.course_list_for_user(user=user)
+    problems = Problem.objects.filter(lesson__course__in=courses)
+    if user.is_staff:
+        return problems
+    teaching = [
+        course.pk
+        for course in courses
+        if selectors.user_is_instructor(user=user, course=course)
+    ]
+    return problems.filter(Q(published=True) | Q(lesson__course__in=teaching))
+
+
+def problem_public(problem: Problem) -> dict[str, Any]:
+    """The parts of a spec every student sees, whatever their numbers."""
+    spec = problem.spec or {}
+    public: dict[str, Any] = {}
+    if problem.kind in TRACE_KINDS:
+        public["ask"] = list(spec.get("ask", DEFAULT_ASK))
+    if problem.kind == Problem.Kind.SCALAR_TRACE:
+        public["local_form"] = spec.get("local_form", "either")
+    if problem.kind == Problem.Kind.EXPRESSION:
+        public["symbols"] = list(spec.get("symbols") or [])
+    if problem.kind == Problem.Kind.CHOICE:
+        public["multiple"] = bool(spec.get("multiple", False))
+        public["options"] = [
+            {"key": str(option.get("key", "abcdefghijklmnopqrstuvwxyz"[index])),
+             "text": str(option.get("text", ""))}
+            for index, option in enumerate(spec.get("options") or [])
+        ]  # fmt: skip
+    return public
+
+
+def to_json(value: Any) -> Any:
+    """Numbers and numpy arrays as JSON numbers and nested lists."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    return value
+
+
+def variant_view(*, problem: Problem, variant: Variant) -> dict[str, Any]:
+    """The student's own numbers: the graph, the given values and the steps to fill in."""
+    view: dict[str, Any] = {
+        "problem": problem.pk,
+        "kind": problem.kind,
+        "prompt": problem.prompt,
+        **problem_public(problem),
+    }
+    if problem.kind not in TRACE_KINDS:
+        view.update(step_ids=["answer"], nodes=[], edges=[], given={})
+        return view
+    from engine.specs import instantiate
+
+    from engine.trace import trace
+
+    spec = instantiate(problem.spec, variant.seed)
+    result = trace(spec)
+    nodes = []
+    edges = []
+    for node in result.nodes:
+        given = node.op in LEAF_OPS
+        nodes.append(
+            {
+                "name": node.name,
+                "op": node.op,
+                "label": node.label,
+                "parents": list(node.parents),
+                "value": to_json(result.node_values[node.name]) if given else None,
+            }
+        )
+        edges.extend(
+            {
+                "source": parent,
+                "target": node.name,
+                "step": f"local:{node.name}/{parent}",
+            }
+            for parent in node.parents
+        )
+    if problem.kind == Problem.Kind.SCALAR_TRACE:
+        given = {"program": spec.get("program", ""), "inputs": spec.get("inputs", {})}
+    else:
+        given = {
+            key: to_json(spec[key])
+            for key in ("x", "layers", "target", "loss", "convention")
+            if key in spec
+        }
+    view.update(
+        step_ids=result.steps(spec.get("ask", DEFAULT_ASK)),
+        nodes=nodes,
+        edges=edges,
+        given=given,
+        output=result.output,
+    )
+    return view
+
+
+def symbols_for(*, problem: Problem, variant: Variant | None) -> list[str]:
+    """Names a student may use in an answer: the graph's node names (with inputs)."""
+    if problem.kind == Problem.Kind.EXPRESSION:
+        return list((problem.spec or {}).get("symbols") or [])
+    if problem.kind not in TRACE_KINDS:
+        return []
+    from engine.specs import instantiate
+
+    from engine.trace import trace
+
+    seed = variant.seed if variant is not None else None
+    return [node.name for node in trace(instantiate(problem.spec, seed)).nodes]
+
+
+def result_for_viewer(*, submission, user) -> dict[str, Any] | None:
+    """The stored grade (contract 3) with ``expected`` removed unless the reveal
+    policy lets the student see the key (instructors always may)."""
+    result = submission.result
+    if result is None:
+        return None
+    course = submission.problem.lesson.course
+    reveal = selectors.user_is_instructor(
+        user=user, course=course
+    ) or selectors.answer_key_visible(
+        student=submission.student, problem=submission.problem
+    )
+    steps = []
+    for step in result.get("steps", []):
+        step = dict(step)
+        if not reveal:
+            step.pop("expected", None)
+        steps.append(step)
+    return {**result, "steps": steps}

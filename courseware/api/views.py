@@ -1,0 +1,292 @@
+"""Student-facing resources: courses, lessons, problems, variants, validation, submissions.
+
+Anything a user may not see answers 404 (not 403), so ids reveal nothing.
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from courseware import selectors, services
+from courseware.api import serializers as s
+from courseware.api import student_view
+from courseware.api.errors import error_response
+from courseware.api.throttles import ScopedThrottle
+from courseware.models import Course, Problem, Quiz, Submission
+
+IDEMPOTENCY_KEY_MAX = 100
+ERRORS = {400: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
+
+
+def course_for(user, slug: str) -> Course:
+    return get_object_or_404(selectors.course_list_for_user(user=user), slug=slug)
+
+
+def problem_for(user, pk: int) -> Problem:
+    problems = student_view.problems_visible(user=user).select_related("lesson__course")
+    return get_object_or_404(problems, pk=pk)
+
+
+class CourseListView(ListAPIView):
+    """The courses the user is enrolled in (staff: every course)."""
+
+    serializer_class = s.CourseSerializer
+
+    def get_queryset(self):
+        return selectors.course_list_for_user(user=self.request.user)
+
+    @extend_schema(tags=["courses"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class CourseDetailView(APIView):
+    @extend_schema(tags=["courses"], responses={200: s.CourseSerializer, **ERRORS})
+    def get(self, request, course_slug: str):
+        return Response(s.CourseSerializer(course_for(request.user, course_slug)).data)
+
+
+class LessonListView(APIView):
+    @extend_schema(
+        tags=["courses"],
+        responses={200: s.LessonSummarySerializer(many=True), **ERRORS},
+    )
+    def get(self, request, course_slug: str):
+        lessons = selectors.lesson_list(course=course_for(request.user, course_slug))
+        return Response(s.LessonSummarySerializer(lessons, many=True).data)
+
+
+class LessonDetailView(APIView):
+    """A lesson's text (Markdown), its problems (ids) and quizzes."""
+
+    @extend_schema(tags=["courses"], responses={200: s.LessonSerializer, **ERRORS})
+    def get(self, request, course_slug: str, lesson_slug: str):
+        course = course_for(request.user, course_slug)
+        lesson = selectors.lesson_get(course_slug=course.slug, lesson_slug=lesson_slug)
+        problems = selectors.problem_list_for_user(lesson=lesson, user=request.user)
+        context = {"problems": problems, "request": request}
+        return Response(s.LessonSerializer(lesson, context=context).data)
+
+
+class ProblemListView(ListAPIView):
+    """Problems of the user's courses, in course and lesson order."""
+
+    serializer_class = s.ProblemSerializer
+
+    def get_queryset(self):
+        problems = student_view.problems_visible(user=self.request.user)
+        course = self.request.query_params.get("course")
+        lesson = self.request.query_params.get("lesson")
+        if course:
+            problems = problems.filter(lesson__course__slug=course)
+        if lesson:
+            problems = problems.filter(lesson__slug=lesson)
+        return problems.select_related("lesson__course").order_by(
+            "lesson__course__slug", "lesson__order", "order", "slug"
+        )
+
+    @extend_schema(
+        tags=["problems"],
+        parameters=[
+            OpenApiParameter("course", str, description="A course slug."),
+            OpenApiParameter("lesson", str, description="A lesson slug."),
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class ProblemDetailView(APIView):
+    @extend_schema(tags=["problems"], responses={200: s.ProblemSerializer, **ERRORS})
+    def get(self, request, pk: int):
+        return Response(s.ProblemSerializer(problem_for(request.user, pk)).data)
+
+
+class VariantView(APIView):
+    """My numbers for a problem: the graph, the given values and the steps to fill in."""
+
+    @extend_schema(tags=["problems"], responses={200: s.VariantSerializer, **ERRORS})
+    def get(self, request, pk: int):
+        problem = problem_for(request.user, pk)
+        variant = services.variant_get_or_create(student=request.user, problem=problem)
+        view = student_view.variant_view(problem=problem, variant=variant)
+        return Response(s.VariantSerializer(view).data)
+
+
+class ValidateView(APIView):
+    """Read answers without grading them: how each was understood, or where it is unreadable."""
+
+    throttle_classes = (ScopedThrottle,)
+    throttle_scope = "validate"
+
+    @extend_schema(
+        tags=["problems"],
+        request=s.ValidateRequestSerializer,
+        responses={200: s.ValidateResponseSerializer, 429: s.ErrorSerializer, **ERRORS},
+    )
+    def post(self, request, pk: int):
+        from engine.expressions import ParseError, parse_tree, to_latex
+
+        problem = problem_for(request.user, pk)
+        serializer = s.ValidateRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        variant = selectors.variant_for_student(student=request.user, problem=problem)
+        symbols = student_view.symbols_for(problem=problem, variant=variant)
+        steps = []
+        for step_id, text in serializer.validated_data["answers"].items():
+            item = {
+                "id": step_id,
+                "ok": False,
+                "latex": None,
+                "message": None,
+                "column": None,
+            }
+            if problem.kind == Problem.Kind.CHOICE:
+                keys = [
+                    o["key"] for o in student_view.problem_public(problem)["options"]
+                ]
+                picked = [part.strip() for part in text.split(",") if part.strip()]
+                unknown = [p for p in picked if p not in keys]
+                item["ok"] = bool(picked) and not unknown
+                if not item["ok"]:
+                    item["message"] = f"Pick one of the options: {', '.join(keys)}."
+            elif not text.strip():
+                item["message"] = "Empty: type an expression or a number."
+            else:
+                try:
+                    item["latex"] = to_latex(parse_tree(text, symbols))
+                    item["ok"] = True
+                except ParseError as exc:
+                    item["message"], item["column"] = exc.message, exc.column
+            steps.append(item)
+        return Response(s.ValidateResponseSerializer({"steps": steps}).data)
+
+
+class SubmissionListCreateView(GenericAPIView):
+    """My submissions (newest first), and new ones.
+
+    Send an ``Idempotency-Key`` header with each new submission: a retried
+    POST with the same key returns the first submission (200) instead of
+    making a second one (201).
+    """
+
+    pagination_class = LimitOffsetPagination
+    serializer_class = s.SubmissionSerializer
+    throttle_scope = "submit"
+
+    def get_throttles(self):
+        return [ScopedThrottle()] if self.request.method == "POST" else []
+
+    @extend_schema(
+        tags=["submissions"],
+        parameters=[
+            OpenApiParameter("problem", int, description="Only this problem's."),
+            OpenApiParameter("quiz", int, description="Only this quiz's."),
+        ],
+        responses={200: s.SubmissionSerializer(many=True), 400: s.ErrorSerializer},
+    )
+    def get(self, request):
+        params = {}
+        for name, model in (("problem", Problem), ("quiz", Quiz)):
+            value = request.query_params.get(name)
+            if value is None:
+                continue
+            if not value.isdigit():
+                return error_response(name, f"'{name}' must be a whole number id.")
+            params[name] = model.objects.filter(pk=int(value)).first()
+        if any(value is None for value in params.values()):
+            submissions = Submission.objects.none()
+        else:
+            submissions = selectors.submission_list_for_student(
+                student=request.user, **params
+            )
+        page = self.paginate_queryset(submissions)
+        data = self.get_serializer(page, many=True).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        tags=["submissions"],
+        request=s.SubmissionCreateSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Any unique string (e.g. a UUID) per intended submission.",
+            )
+        ],
+        responses={
+            201: s.SubmissionSerializer,
+            200: s.SubmissionSerializer,
+            409: s.ErrorSerializer,
+            429: s.ErrorSerializer,
+            **ERRORS,
+        },
+    )
+    def post(self, request):
+        serializer = s.SubmissionCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        key = request.headers.get("Idempotency-Key") or None
+        if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
+            return error_response(
+                "Idempotency-Key", f"At most {IDEMPOTENCY_KEY_MAX} characters."
+            )
+        try:
+            problem = problem_for(request.user, data["problem"])
+        except Http404:
+            return error_response(
+                "problem", "No such problem.", status.HTTP_404_NOT_FOUND
+            )
+        quiz = None
+        if data.get("quiz") is not None:
+            quiz = Quiz.objects.filter(
+                pk=data["quiz"], lesson__course=problem.lesson.course
+            ).first()
+            if quiz is None:
+                return error_response(
+                    "quiz", "No such quiz.", status.HTTP_404_NOT_FOUND
+                )
+        earlier = None
+        if key is not None:
+            earlier = Submission.objects.filter(
+                student=request.user, idempotency_key=key
+            ).first()
+            if earlier is not None and earlier.answers != data["answers"]:
+                return error_response(
+                    "Idempotency-Key",
+                    "This key was already used with other answers; "
+                    "send a new key for a new submission.",
+                    status.HTTP_409_CONFLICT,
+                )
+        submission = services.submission_create(
+            student=request.user,
+            problem=problem,
+            answers=data["answers"],
+            idempotency_key=key,
+            quiz=quiz,
+        )
+        code = status.HTTP_200_OK if earlier is not None else status.HTTP_201_CREATED
+        body = self.get_serializer(submission).data
+        headers = {"Location": f"/api/v1/submissions/{submission.pk}/"}
+        return Response(body, status=code, headers=headers)
+
+
+class SubmissionDetailView(APIView):
+    """A submission's status and, once graded, its per-step results."""
+
+    @extend_schema(
+        tags=["submissions"], responses={200: s.SubmissionSerializer, **ERRORS}
+    )
+    def get(self, request, pk):
+        submission = selectors.submission_get_for_user(
+            user=request.user, submission_id=pk
+        )
+        return Response(
+            s.SubmissionSerializer(submission, context={"request": request}).data
+        )

@@ -1,0 +1,271 @@
+"""LTI 1.3 endpoints: JWKS, OIDC login initiation, launches and deep linking.
+
+Every page here is shown inside the LMS's iframe, so none sends
+``X-Frame-Options``. Launches are cross-site form posts signed by the
+platform, so they are exempt from CSRF; their id_token is the proof.
+"""
+
+import hashlib
+import logging
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
+from django.views import View
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET
+from lti_tool.constants import SESSION_KEY
+from lti_tool.models import Key, LtiLaunch
+from lti_tool.utils import DjangoToolConfig, sync_data_from_launch
+from lti_tool.views import LtiLaunchBaseView, OIDCLoginInitView
+from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch
+from pylti1p3.exception import LtiException, OIDCException
+
+from courseware.lti import services
+
+logger = logging.getLogger(__name__)
+
+# How long a used nonce is remembered; id_tokens live minutes, not hours.
+NONCE_MEMORY_SECONDS = 24 * 3600
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def page(title: str, body: str, status: int = 200) -> HttpResponse:
+    """A minimal HTML page; ``body`` must already be escaped (format_html)."""
+    html = format_html(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        "<title>{}</title></head><body><main><h1>{}</h1>{}</main></body></html>",
+        title,
+        title,
+        body,
+    )
+    return HttpResponse(html, status=status)
+
+
+def refuse(message: str, status: int = 403) -> HttpResponse:
+    return page(
+        "Tracegrade cannot open this link", format_html("<p>{}</p>", message), status
+    )
+
+
+def no_key() -> HttpResponse:
+    return refuse(
+        "The tool has no signing key yet. An administrator must run "
+        "'manage.py lti_keys create'.",
+        503,
+    )
+
+
+@require_GET
+def jwks(request: HttpRequest) -> HttpResponse:
+    """The tool's public keys, which the platform uses to verify what we sign."""
+    return JsonResponse(Key.objects.as_jwks())
+
+
+@method_decorator(xframe_options_exempt, name="dispatch")
+class LoginView(OIDCLoginInitView):
+    """OIDC third-party login initiation; the platform calls it first.
+
+    The redirect URI is always the launch URL, so a platform needs exactly one
+    registered redirect URI; what the link opens travels in the id_token.
+    """
+
+    def get_redirect_url(self, target_link_uri: str) -> str:
+        return self.request.build_absolute_uri(reverse("lti:launch"))
+
+    def get_oidc_response(self, request, registration_uuid, params):
+        try:
+            return super().get_oidc_response(request, registration_uuid, params)
+        except (OIDCException, LtiException) as exc:
+            return refuse(f"The LMS login request was not accepted: {exc}.", 400)
+        except Key.DoesNotExist:
+            return no_key()
+
+
+class NonceOnceMessageLaunch(DjangoMessageLaunch):
+    """pylti1p3 checks that the nonce was issued, but not that it is used once:
+    once the signature is verified, the nonce is spent, so a replayed id_token
+    is refused."""
+
+    def validate_jwt_signature(self):
+        super().validate_jwt_signature()
+        nonce = self._get_jwt_body().get("nonce", "")
+        digest = hashlib.sha256(nonce.encode()).hexdigest()
+        if not cache.add(f"lti1p3-nonce-used-{digest}", True, NONCE_MEMORY_SECONDS):
+            raise LtiException("this launch was already used (replayed nonce)")
+        return self
+
+
+def validated_launch(request: HttpRequest) -> LtiLaunch:
+    message_launch = NonceOnceMessageLaunch(
+        request, DjangoToolConfig(), launch_data_storage=DjangoCacheDataStorage()
+    )
+    message_launch.validate()
+    return LtiLaunch(message_launch)
+
+
+def student_url(resource: services.Resource) -> str:
+    """The student page of a resource; the course home when the page is not routed."""
+    lesson = resource.obj if resource.kind == "lesson" else resource.obj.lesson
+    kwargs = {"course_slug": lesson.course.slug, "lesson_slug": lesson.slug}
+    if resource.kind != "lesson":
+        kwargs[f"{resource.kind}_slug"] = resource.obj.slug
+    for name, arguments in (
+        (f"courseware:{resource.kind}", kwargs),
+        (
+            "courseware:lesson",
+            {"course_slug": lesson.course.slug, "lesson_slug": lesson.slug},
+        ),
+    ):
+        try:
+            return reverse(name, kwargs=arguments)
+        except NoReverseMatch:
+            continue
+    return reverse("courseware:home")
+
+
+@method_decorator(xframe_options_exempt, name="dispatch")
+class LaunchView(LtiLaunchBaseView):
+    """Resource-link and deep-linking launches (the platform's form post of an id_token)."""
+
+    def post(self, request, *args, **kwargs):
+        request.session.flush()
+        try:
+            lti_launch = validated_launch(request)
+        except LtiException as exc:
+            logger.info("LTI launch refused: %s", exc)
+            return refuse(
+                f"The launch could not be verified: {exc}. Start it again from the LMS."
+            )
+        except Key.DoesNotExist:
+            return no_key()
+        sync_data_from_launch(lti_launch)
+        if not lti_launch.deployment.is_active:
+            return self.handle_inactive_deployment(request, lti_launch)
+        request.session[SESSION_KEY] = lti_launch.get_launch_id()
+        request.lti_launch = lti_launch
+        if lti_launch.is_resource_launch:
+            return self.handle_resource_launch(request, lti_launch)
+        if lti_launch.is_deep_link_launch:
+            return self.handle_deep_linking_launch(request, lti_launch)
+        return refuse("Tracegrade handles resource links and deep linking only.", 400)
+
+    def handle_inactive_deployment(self, request, lti_launch):
+        return refuse(
+            "This LMS deployment is not active in Tracegrade yet. An administrator "
+            "must activate it under LTI registrations in the admin."
+        )
+
+    def handle_resource_launch(self, request, lti_launch):
+        try:
+            user, resource = services.launch_provision(lti_launch=lti_launch)
+        except services.LaunchRefused as exc:
+            return refuse(str(exc), 404)
+        login(request, user, backend=MODEL_BACKEND)
+        request.session[SESSION_KEY] = lti_launch.get_launch_id()
+        return redirect(student_url(resource))
+
+    def handle_deep_linking_launch(self, request, lti_launch):
+        if not services.is_teaching_launch(lti_launch):
+            return refuse("Only instructors can add Tracegrade content to a course.")
+        user = services.user_provision(lti_user=lti_launch.user)
+        login(request, user, backend=MODEL_BACKEND)
+        request.session[SESSION_KEY] = lti_launch.get_launch_id()
+        return picker(request)
+
+
+def picker(request: HttpRequest) -> HttpResponse:
+    """The deep-linking picker: check the quizzes and problems to place in the LMS."""
+    choices = services.deep_link_choices()
+    if not choices:
+        return page(
+            "Add Tracegrade content", format_html("<p>No quizzes or problems yet.</p>")
+        )
+    rows = format_html_join(
+        "",
+        '<li><label><input type="checkbox" name="resource" value="{}"> {}: {} '
+        "<small>({} / {})</small></label></li>",
+        (
+            (
+                choice.ref,
+                choice.kind.title(),
+                choice.obj.title,
+                choice.course.title,
+                (choice.obj if choice.kind == "lesson" else choice.obj.lesson).title,
+            )
+            for choice in choices
+        ),
+    )
+    body = format_html(
+        '<form method="post" action="{}"><input type="hidden" '
+        'name="csrfmiddlewaretoken" value="{}"><ul>{}</ul>'
+        '<button type="submit">Add to course</button></form>',
+        reverse("lti:deep-link"),
+        get_token(request),
+        rows,
+    )
+    return page("Add Tracegrade content", body)
+
+
+@method_decorator(xframe_options_exempt, name="dispatch")
+class DeepLinkView(View):
+    """Returns the picks to the platform: a signed JWT in an auto-submitting form."""
+
+    def post(self, request, *args, **kwargs):
+        lti_launch = request.lti_launch
+        if lti_launch.is_absent or not lti_launch.is_deep_link_launch:
+            return refuse("Open the content picker from your LMS first.")
+        if not services.is_teaching_launch(lti_launch):
+            return refuse("Only instructors can add Tracegrade content to a course.")
+        refs = request.POST.getlist("resource")
+        if not refs:
+            return page(
+                "Add Tracegrade content",
+                format_html("<p>Check at least one quiz or problem, then submit.</p>"),
+                400,
+            )
+        try:
+            resources = services.deep_link_resources(
+                refs=refs, launch_url=request.build_absolute_uri(reverse("lti:launch"))
+            )
+        except services.LaunchRefused as exc:
+            return refuse(str(exc), 400)
+        deep_link = lti_launch.get_message_launch().get_deep_link()
+        token = deep_link.get_response_jwt(resources)
+        return_url = deep_link._deep_link_settings["deep_link_return_url"]
+        form = format_html(
+            '<form id="deep-link-response" method="post" action="{}">'
+            '<input type="hidden" name="JWT" value="{}">'
+            '<noscript><button type="submit">Continue</button></noscript></form>'
+            "<script>document.getElementById('deep-link-response').submit();</script>",
+            return_url,
+            token,
+        )
+        return page("Returning to your LMS", form)
+
+
+def frame_ancestors(lti_launch: LtiLaunch) -> list[str]:
+    """Origins allowed to frame an LTI session's pages: the platform's, from the launch."""
+    urls = [lti_launch.get_claim("iss") or ""]
+    presentation = lti_launch.launch_presentation_claim or {}
+    urls.append(presentation.get("return_url") or "")
+    deep_linking = (
+        lti_launch.get_claim(
+            "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+        )
+        or {}
+    )
+    urls.append(deep_linking.get("deep_link_return_url") or "")
+    origins = []
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(origins) | set(settings.LTI_FRAME_ANCESTORS))

@@ -122,6 +122,7 @@ def submission_get_for_user(*, user, submission_id: UUID | str) -> Submission:
     404 (not 403) so that a submission id reveals nothing about whether it exists.
     """
     try:
+        submission_id = UUID(str(submission_id))
         submission = Submission.objects.select_related(
             "problem__lesson__course", "problem_version", "variant", "student"
         ).get(pk=submission_id)

@@ -142,7 +142,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
         raise ValueError("front matter starts with '---' but has no closing '---' line")
     front = yaml.safe_load(text[4:end]) or {}
     if not isinstance(front, dict):
-        raise ValueError("front matter must be a YAML mapping")
+        raise ValueError("front matter must be a YAML mapping")  # noqa: TRY004
     return front, text[end + len("\n---\n") :].lstrip("\n")
 
 

@@ -50,8 +50,10 @@ def snapshot() -> list:
         "### Blame flows through causality",
         "Suppose a pizza arrives burnt.",
         "## The chain rule is the engine",
-        r"$$\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \cdot "
-        r"\frac{\partial y}{\partial x}$$",
+        (
+            r"$$\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \cdot "
+            r"\frac{\partial y}{\partial x}$$"
+        ),
         "## Why reverse mode is the bargain",
         "The key insight is that gradients are local messages.",
         "## Key takeaways",

@@ -208,11 +208,13 @@ def test_broker_down_never_loses_the_submission(
 
     monkeypatch.setattr(config.celery.app, "send_task", refuse)
     ann, _ = users
-    with caplog.at_level(logging.WARNING, logger="courseware.services"):
-        with django_capture_on_commit_callbacks(execute=True):
-            submission = services.submission_create(
-                student=ann, problem=trace_problem, answers={"forward:u": "6"}
-            )
+    with (
+        caplog.at_level(logging.WARNING, logger="courseware.services"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        submission = services.submission_create(
+            student=ann, problem=trace_problem, answers={"forward:u": "6"}
+        )
     stored = Submission.objects.get(pk=submission.pk)
     assert stored.status == Submission.Status.QUEUED  # left for the sweeper
     assert "stays queued for the sweeper" in caplog.text

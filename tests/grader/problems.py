@@ -47,7 +47,7 @@ CHAIN = {
 # A neuron with an activation, graded with scalar steps.
 NEURON = {
     "kind": "scalar_trace",
-    "program": "p = w*x\ns = p + c\na = sigmoid(s)\ne = a - t\nL = e**2\n",
+    "program": "p = w*x\ns = p + c\na = sigmoid(s)\nd = a - t\nL = d**2\n",
     "inputs": {"w": 0.5, "x": 2, "c": -1, "t": 1},
     "ask": ["forward", "grad"],
 }

@@ -19,28 +19,34 @@ UNARY = ("sigmoid", "tanh", "relu")
 
 @st.composite
 def programs(draw) -> dict:
-    """A random scalar program of primitive lines over two or three inputs."""
-    inputs = {
-        f"x{i}": draw(st.sampled_from([-3, -2, -1, 1, 2, 3, 0.5, -1.5]))
-        for i in range(draw(st.integers(2, 3)))
-    }
+    """A random scalar program of primitive lines over two or three inputs.
+
+    Each line uses the line before it (the engine wants every line used), and
+    may reuse any earlier name, so values fan out.
+    """
+    count = draw(st.integers(2, 3))
+    values = st.sampled_from([-3, -2, -1, 1, 2, 3, 0.5, -1.5])
+    inputs = {f"x{i}": draw(values) for i in range(count)}
+    unused = list(inputs)
     names = list(inputs)
+    previous = unused.pop(0)
     lines = []
     for i in range(draw(st.integers(2, 6))):
         form = draw(st.sampled_from(["binary", "binary", "unary", "square"]))
-        a = draw(st.sampled_from(names))
         if form == "binary":
-            b = draw(st.sampled_from(names))
-            expr = f"{a} {draw(st.sampled_from(BINARY))} {b}"
+            other = unused.pop(0) if unused else draw(st.sampled_from(names))
+            expr = f"{previous} {draw(st.sampled_from(BINARY))} {other}"
         elif form == "unary":
-            expr = f"{draw(st.sampled_from(UNARY))}({a})"
+            expr = f"{draw(st.sampled_from(UNARY))}({previous})"
         else:
-            expr = f"{a}**2"
-        name = f"n{i}"
-        lines.append(f"{name} = {expr}")
-        names.append(name)
-    # The output uses the last node, so the graph ends in one place.
-    lines.append(f"out = {names[-1]} * {names[-2]}")
+            expr = f"{previous}**2"
+        previous = f"n{i}"
+        lines.append(f"{previous} = {expr}")
+        names.append(previous)
+    # The output uses every input still unused.
+    lines.append(
+        f"out = {' * '.join([previous, *unused] if unused else [previous, '2'])}"
+    )
     return {
         "kind": "scalar_trace",
         "program": "\n".join(lines) + "\n",

@@ -445,20 +445,19 @@ class Parser:
         rows = [self.matrix_row()]
         while self.at(","):
             self.advance()
+            row_column = self.token.column
             if not self.at("["):
                 raise ParseError(
-                    "Each matrix row must be in brackets, like [3, 4]",
-                    self.token.column,
+                    "Each matrix row must be in brackets, like [3, 4]", row_column
                 )
             rows.append(self.matrix_row())
-        self.expect_close(opening, "]")
-        for number, row in enumerate(rows[1:], start=2):
-            if len(row) != len(rows[0]):
+            if len(rows[-1]) != len(rows[0]):
                 raise ParseError(
-                    f"Row {number} has {_entries(len(row))} but row 1 has "
+                    f"Row {len(rows)} has {_entries(len(rows[-1]))} but row 1 has "
                     f"{_entries(len(rows[0]))}: every row needs the same length",
-                    row[0].column,
+                    row_column,
                 )
+        self.expect_close(opening, "]")
         return Matrix(tuple(rows), opening.column)
 
     def matrix_row(self) -> tuple[Node, ...]:

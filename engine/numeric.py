@@ -327,8 +327,7 @@ right=Name(id='x', column=0), column=0)
         other = expr.args[1] if expr.args[0] == 0 else expr.args[0]
         return Call("relu", (from_sympy(other),))
     if isinstance(expr, sympy.Function) and type(expr) in SYMPY_CALLS:
-        if len(expr.args) == 1 or type(expr) is sympy.Heaviside:
-            return Call(SYMPY_CALLS[type(expr)], (from_sympy(expr.args[0]),))
+        return Call(SYMPY_CALLS[type(expr)], (from_sympy(expr.args[0]),))
     raise Unsupported(f"cannot evaluate {type(expr).__name__}")
 
 

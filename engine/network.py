@@ -1,0 +1,399 @@
+"""Dense networks in numpy float64: graph, forward pass and backward pass.
+
+A ``network_trace`` spec becomes the nodes ``x`` (input), ``W1, b1, W2, ...``
+(parameters), then ``z1, a1, z2, a2, ..., loss``:
+
+- ``z_l = a_{l-1} @ W_l + b_l`` (convention ``row``, as in PyTorch) or
+  ``z_l = W_l @ a_{l-1} + b_l`` (convention ``column``, as in the delta formula),
+  with ``a_0 = x``; a 1-D ``b`` is broadcast over the examples.
+- ``a_l = f(z_l)`` for ``f`` in identity, relu, sigmoid, tanh (``a_l`` exists even
+  for identity).
+- ``loss``: ``squared_error`` = sum((a_L - target)**2), ``mse`` = its mean,
+  ``bce`` = mean binary cross-entropy (as torch's BCELoss; needs a sigmoid output).
+
+Gradients are vector-Jacobian products, one small function per kind of node.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from engine.graph import LEAF_OPS, Node, forward_id, grad_id
+from engine.rules import ARRAY, RULES
+
+ACTIVATIONS = ("identity", "relu", "sigmoid", "tanh")
+LOSSES = ("squared_error", "mse", "bce")
+CONVENTIONS = ("row", "column")
+
+
+def network_nodes(spec: Mapping[str, Any]) -> tuple[tuple[Node, ...], dict]:
+    """The graph of a network spec and its leaf values (``x``, ``W1``, ``b1``, ...).
+
+    Examples
+    ========
+
+    >>> spec = {"x": [[1.0]], "layers": [{"W": [[2.0]]}], "target": [[0.0]]}
+    >>> nodes, leaves = network_nodes(spec)
+    >>> [n.name for n in nodes]
+    ['x', 'W1', 'z1', 'a1', 'loss']
+    """
+    convention = spec.get("convention", "row")
+    leaves = {"x": _array(spec["x"])}
+    leaf_nodes = [Node("x", "input", (), "x (input)")]
+    computed = []
+    previous = "x"
+    for number, layer in enumerate(spec["layers"], start=1):
+        w, b, z, a = f"W{number}", f"b{number}", f"z{number}", f"a{number}"
+        leaves[w] = _array(layer["W"])
+        leaf_nodes.append(Node(w, "param", (), f"{w} (weights of layer {number})"))
+        operands = (previous, w)
+        if layer.get("b") is not None:
+            leaves[b] = _array(layer["b"])
+            leaf_nodes.append(Node(b, "param", (), f"{b} (bias of layer {number})"))
+            operands += (b,)
+        product = f"{previous} @ {w}" if convention == "row" else f"{w} @ {previous}"
+        bias = f" + {b}" if len(operands) == 3 else ""
+        computed.append(Node(z, "linear", operands, f"{z} = {product}{bias}", operands))
+        activation = layer.get("activation", "identity")
+        computed.append(Node(a, activation, (z,), f"{a} = {activation}({z})", (z,)))
+        previous = a
+    loss = spec.get("loss", "squared_error")
+    target = tuple(tuple(float(v) for v in row) for row in spec["target"])
+    computed.append(
+        Node(
+            "loss",
+            "loss",
+            (previous,),
+            f"loss = {loss}({previous}, target)",
+            (previous, target),
+        )
+    )
+    return tuple(leaf_nodes + computed), leaves
+
+
+def evaluate(
+    nodes: tuple[Node, ...],
+    leaves: Mapping[str, np.ndarray],
+    convention: str,
+    loss: str,
+    overrides: Mapping[str, Any] = {},
+) -> dict[str, Any]:
+    """Every forward and grad step value, each from its own dependencies.
+
+    A dependency's value is taken from ``overrides`` (``forward:n`` / ``grad:n``)
+    when present, else from this computation; a step never uses its own override.
+    ``forward:x`` / ``forward:W1`` overrides replace leaf values (used by gradcheck).
+    """
+    forward: dict[str, Any] = {}
+
+    def value(name):
+        if forward_id(name) in overrides:
+            return _array(overrides[forward_id(name)])
+        return forward[name]
+
+    for node in nodes:
+        if node.op in LEAF_OPS:
+            forward[node.name] = leaves[node.name]
+        else:
+            forward[node.name] = _forward(node, value, convention, loss)
+    output = nodes[-1].name
+    grads: dict[str, Any] = {output: 1.0}
+
+    def upstream(name):
+        if name != output and grad_id(name) in overrides:
+            return _array(overrides[grad_id(name)])
+        return grads[name]
+
+    for node in reversed(nodes):
+        if node.op in LEAF_OPS:
+            continue
+        g = upstream(node.name)
+        for parent, contribution in _vjp(node, g, value, convention, loss):
+            grads[parent] = grads.get(parent, 0.0) + contribution
+    steps = {forward_id(n.name): forward[n.name] for n in nodes if n.op not in LEAF_OPS}
+    steps.update({grad_id(n.name): grads[n.name] for n in nodes[:-1]})
+    return steps
+
+
+def _forward(node: Node, value, convention: str, loss: str):
+    if node.op == "linear":
+        return linear(*[value(name) for name in node.args], convention=convention)
+    if node.op == "loss":
+        return loss_value(loss, value(node.args[0]), np.array(node.args[1]))
+    return RULES[node.op].forward(ARRAY, value(node.args[0]))
+
+
+def _vjp(node: Node, g, value, convention: str, loss: str):
+    """(parent, gradient contribution) pairs for upstream gradient ``g``."""
+    if node.op == "linear":
+        return zip(
+            node.args,
+            linear_vjp(g, *[value(n) for n in node.args], convention=convention),
+        )
+    if node.op == "loss":
+        a = value(node.args[0])
+        return [(node.args[0], g * loss_gradient(loss, a, np.array(node.args[1])))]
+    rule, z = RULES[node.op], value(node.args[0])
+    return [(node.args[0], g * rule.partials[0](ARRAY, rule.forward(ARRAY, z), z))]
+
+
+def linear(a, w, b=None, *, convention: str = "row"):
+    """``a @ W + b`` (row) or ``W @ a + b`` (column).
+
+    Examples
+    ========
+
+    >>> linear(np.array([[1.0, 2.0]]), np.array([[0.5], [0.25]])).tolist()
+    [[1.0]]
+    >>> linear(np.array([[1.0], [2.0]]), np.array([[0.5, 0.25]]), np.array([1.0]),
+    ...        convention="column").tolist()
+    [[2.0]]
+    """
+    z = a @ w if convention == "row" else w @ a
+    if b is not None:
+        z = z + _bias_view(b, convention)
+    return z
+
+
+def linear_vjp(g, a, w, b=None, *, convention: str = "row") -> tuple:
+    """Gradients of ``linear`` for ``a``, ``W`` (and ``b``), given dL/dz = ``g``.
+
+    Examples
+    ========
+
+    >>> ga, gw = linear_vjp(np.array([[1.0]]), np.array([[1.0, 2.0]]),
+    ...                     np.array([[0.5], [0.25]]))
+    >>> ga.tolist(), gw.tolist()
+    ([[0.5, 0.25]], [[1.0], [2.0]])
+    """
+    if convention == "row":
+        grads = (g @ w.T, a.T @ g)
+        bias_axis = 0
+    else:
+        grads = (w.T @ g, g @ a.T)
+        bias_axis = 1
+    if b is None:
+        return grads
+    return grads + (g.sum(axis=bias_axis).reshape(b.shape),)
+
+
+def _bias_view(b, convention: str):
+    # A 1-D bias is a row in the row convention and a column in the column one.
+    return b.reshape(-1, 1) if convention == "column" and b.ndim == 1 else b
+
+
+def loss_value(loss: str, a, target) -> float:
+    """The loss of prediction ``a`` against ``target``.
+
+    Examples
+    ========
+
+    >>> loss_value("squared_error", np.array([[0.75]]), np.array([[1.0]]))
+    0.0625
+    """
+    with np.errstate(all="ignore"):
+        if loss == "squared_error":
+            return float(np.sum((a - target) ** 2))
+        if loss == "mse":
+            return float(np.mean((a - target) ** 2))
+        if loss == "bce":
+            return float(-np.mean(target * np.log(a) + (1 - target) * np.log(1 - a)))
+    raise ValueError(f"unknown loss {loss!r}; use {', '.join(LOSSES)}")
+
+
+def loss_gradient(loss: str, a, target):
+    """d loss / d a.
+
+    Examples
+    ========
+
+    >>> loss_gradient("squared_error", np.array([[0.75]]), np.array([[1.0]])).tolist()
+    [[-0.5]]
+    """
+    with np.errstate(all="ignore"):
+        if loss == "squared_error":
+            return 2 * (a - target)
+        if loss == "mse":
+            return 2 * (a - target) / a.size
+        if loss == "bce":
+            return (a - target) / (a * (1 - a)) / a.size
+    raise ValueError(f"unknown loss {loss!r}; use {', '.join(LOSSES)}")
+
+
+def _array(value) -> np.ndarray:
+    return np.array(value, dtype=np.float64)
+
+
+def spec_errors(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for every problem with a network spec's names and shapes.
+
+    Examples
+    ========
+
+    >>> spec_errors({"x": [[1.0, 2.0]], "layers": [{"W": [[1.0]]}], "target": [[0]]})
+    [('layers[0].W', 'layers[0].W has 1 row but x gives 2 features: W must have 2 rows for a @ W')]
+    """
+    errors: list[tuple[str, str]] = []
+    convention = spec.get("convention", "row")
+    if convention not in CONVENTIONS:
+        errors.append(
+            (
+                "convention",
+                (
+                    f"unknown convention {convention!r}; use row "
+                    "(a @ W) or column (W @ a)"
+                ),
+            )
+        )
+        return errors
+    loss = spec.get("loss", "squared_error")
+    if loss not in LOSSES:
+        errors.append(("loss", f"unknown loss {loss!r}; use squared_error, mse or bce"))
+    x = _matrix(spec.get("x"), "x", errors)
+    layers = spec.get("layers")
+    if not isinstance(layers, list) or not layers:
+        errors.append(
+            ("layers", "layers must be a non-empty list of {W, b, activation}")
+        )
+        return errors
+    # Features run along axis 1 in the row convention and axis 0 in the column one.
+    feature_axis = 1 if convention == "row" else 0
+    width, source = (None, "x") if x is None else (x.shape[feature_axis], "x")
+    for i, layer in enumerate(layers):
+        width = _layer_errors(i, layer, width, source, convention, errors)
+        source = f"layer {i + 1}"
+    target = _matrix(spec.get("target"), "target", errors)
+    if x is not None and target is not None and width is not None:
+        examples = x.shape[1 - feature_axis]
+        expected = (examples, width) if convention == "row" else (width, examples)
+        if target.shape != expected:
+            errors.append(
+                (
+                    "target",
+                    (
+                        f"target is {_shape(target.shape)} but the output "
+                        f"a{len(layers)} is {_shape(expected)}"
+                    ),
+                )
+            )
+    if loss == "bce":
+        last = (
+            layers[-1].get("activation", "identity")
+            if isinstance(layers[-1], dict)
+            else None
+        )
+        if last != "sigmoid":
+            errors.append(
+                (
+                    "loss",
+                    (
+                        "bce needs a sigmoid output layer: set "
+                        f"layers[{len(layers) - 1}].activation to sigmoid"
+                    ),
+                )
+            )
+        if target is not None and ((target < 0) | (target > 1)).any():
+            errors.append(("target", "bce needs every target between 0 and 1"))
+    return errors
+
+
+def _layer_errors(i, layer, width, source, convention, errors):
+    """Check one layer; return the width it outputs (None when unknown)."""
+    field = f"layers[{i}]"
+    if not isinstance(layer, dict):
+        errors.append((field, f"{field} must be a mapping with W, b and activation"))
+        return None
+    activation = layer.get("activation", "identity")
+    if activation not in ACTIVATIONS:
+        errors.append(
+            (
+                f"{field}.activation",
+                (
+                    f"unknown activation {activation!r}; "
+                    "use identity, relu, sigmoid or tanh"
+                ),
+            )
+        )
+    w = _matrix(layer.get("W"), f"{field}.W", errors)
+    if w is None:
+        return None
+    inputs, outputs = w.shape if convention == "row" else w.shape[::-1]
+    if width is not None and inputs != width:
+        if convention == "row":
+            errors.append(
+                (
+                    f"{field}.W",
+                    (
+                        f"{field}.W has {_count(inputs, 'row')} but "
+                        f"{source} gives {width} features: W must have {width} rows "
+                        "for a @ W"
+                    ),
+                )
+            )
+        else:
+            errors.append(
+                (
+                    f"{field}.W",
+                    (
+                        f"{field}.W has {_count(inputs, 'column')} but "
+                        f"{source} gives {width} features: W must have {width} "
+                        "columns for W @ a"
+                    ),
+                )
+            )
+    if layer.get("b") is not None:
+        b = np.array(layer["b"], dtype=object)
+        allowed = [(outputs,), (1, outputs) if convention == "row" else (outputs, 1)]
+        if b.shape not in allowed:
+            errors.append(
+                (
+                    f"{field}.b",
+                    (
+                        f"{field}.b is {_shape(b.shape)} but the layer "
+                        f"has {outputs} outputs: use {_shape(allowed[0])} or "
+                        f"{_shape(allowed[1])}"
+                    ),
+                )
+            )
+        elif not _all_numbers(b):
+            errors.append((f"{field}.b", f"{field}.b must hold numbers only"))
+    return outputs
+
+
+def _matrix(value, field, errors):
+    """``value`` as a 2-D float array, or None after recording why it is not one."""
+    try:
+        array = np.array(value, dtype=object)
+    except ValueError:
+        array = None
+    if array is None or array.ndim != 2 or 0 in array.shape:
+        errors.append(
+            (
+                field,
+                (
+                    f"{field} must be a matrix: a list of equal-length rows, "
+                    "e.g. [[1.0, 2.0]]"
+                ),
+            )
+        )
+        return None
+    if not _all_numbers(array):
+        errors.append((field, f"{field} must hold numbers only"))
+        return None
+    return array.astype(np.float64)
+
+
+def _all_numbers(array) -> bool:
+    return all(
+        isinstance(v, int | float) and not isinstance(v, bool) and np.isfinite(v)
+        for v in array.flat
+    )
+
+
+def _shape(shape) -> str:
+    return " x ".join(str(n) for n in shape)
+
+
+def _count(n, noun):
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -1,0 +1,204 @@
+import numpy as np
+import pytest
+
+from engine.network import spec_errors
+from engine.trace import trace
+
+LESSON = {
+    "kind": "network_trace",
+    "x": [[1.0, 2.0]],
+    "layers": [
+        {"W": [[0.5, 0.3], [0.2, 0.4]], "activation": "relu"},
+        {"W": [[0.1], [0.6]], "activation": "identity"},
+    ],
+    "target": [[1.0]],
+    "loss": "squared_error",
+    "convention": "row",
+}
+
+
+def transposed(spec):
+    """The same network in the column convention (W @ a)."""
+    t = lambda m: np.array(m, dtype=float).T.tolist()
+    layers = [dict(layer, W=t(layer["W"])) for layer in spec["layers"]]
+    return dict(
+        spec,
+        x=t(spec["x"]),
+        target=t(spec["target"]),
+        layers=layers,
+        convention="column",
+    )
+
+
+def test_lesson_pytorch_forward():
+    v = trace(LESSON).values
+    np.testing.assert_allclose(v["forward:a1"], [[0.9, 1.1]])
+    np.testing.assert_allclose(v["forward:a2"], [[0.75]])
+    assert v["forward:loss"] == pytest.approx(0.0625)
+
+
+def test_lesson_pytorch_gradients():
+    v = trace(LESSON).values
+    np.testing.assert_allclose(v["grad:W1"], [[-0.05, -0.3], [-0.1, -0.6]])
+    np.testing.assert_allclose(v["grad:W2"], [[-0.45], [-0.55]])
+    np.testing.assert_allclose(v["grad:x"], [[-0.115, -0.13]])
+
+
+def test_lesson_against_pytorch():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor(LESSON["x"], dtype=torch.float64, requires_grad=True)
+    w1 = torch.tensor(LESSON["layers"][0]["W"], dtype=torch.float64, requires_grad=True)
+    w2 = torch.tensor(LESSON["layers"][1]["W"], dtype=torch.float64, requires_grad=True)
+    loss = ((torch.relu(x @ w1) @ w2 - 1.0) ** 2).sum()
+    loss.backward()
+    v = trace(LESSON).values
+    np.testing.assert_allclose(v["grad:W1"], w1.grad.numpy())
+    np.testing.assert_allclose(v["grad:x"], x.grad.numpy())
+
+
+def test_step_ids():
+    t = trace(LESSON)
+    assert t.steps() == [
+        "forward:z1",
+        "forward:a1",
+        "forward:z2",
+        "forward:a2",
+        "forward:loss",
+        "grad:a2",
+        "grad:z2",
+        "grad:a1",
+        "grad:z1",
+        "grad:W2",
+        "grad:W1",
+        "grad:x",
+    ]
+    assert set(t.values) == set(t.steps())
+    assert [n.op for n in t.nodes] == [
+        "input",
+        "param",
+        "param",
+        "linear",
+        "relu",
+        "linear",
+        "identity",
+        "loss",
+    ]
+
+
+def test_column_convention_is_the_transpose():
+    row, column = trace(LESSON).values, trace(transposed(LESSON)).values
+    for step in row:
+        if step == "forward:loss":
+            assert column[step] == pytest.approx(row[step])
+        else:
+            np.testing.assert_allclose(column[step], np.transpose(row[step]))
+
+
+def test_column_convention_delta_formula():
+    # delta1 = W2^T delta2 * relu'(z1), dL/dW2 = delta2 a1^T (the lesson's formulas)
+    t = trace(transposed(LESSON))
+    v, n = t.values, t.node_values
+    delta1 = (n["W2"].T @ v["grad:z2"]) * (n["z1"] > 0)
+    np.testing.assert_allclose(v["grad:z1"], delta1)
+    np.testing.assert_allclose(v["grad:W2"], v["grad:z2"] @ n["a1"].T)
+
+
+@pytest.mark.parametrize("convention", ["row", "column"])
+@pytest.mark.parametrize("bias", [[0.1, -0.2], "matrix"])
+def test_bias_gradient_has_the_bias_shape(convention, bias):
+    spec = LESSON if convention == "row" else transposed(LESSON)
+    spec = dict(
+        spec,
+        x=np.vstack([spec["x"]] * 3).tolist()
+        if convention == "row"
+        else np.hstack([spec["x"]] * 3).tolist(),
+    )
+    spec["target"] = [[1.0]] * 3 if convention == "row" else [[1.0] * 3]
+    if bias == "matrix":
+        bias = [[0.1, -0.2]] if convention == "row" else [[0.1], [-0.2]]
+    spec["layers"] = [dict(spec["layers"][0], b=bias), spec["layers"][1]]
+    v = trace(spec).values
+    assert np.shape(v["grad:b1"]) == np.shape(bias)
+    summed = v["grad:z1"].sum(axis=0 if convention == "row" else 1)
+    np.testing.assert_allclose(np.ravel(v["grad:b1"]), summed)
+
+
+def test_mse_is_the_mean():
+    spec = dict(LESSON, x=[[1.0, 2.0], [0.5, -1.0]], target=[[1.0], [0.0]])
+    total = trace(dict(spec, loss="squared_error")).values
+    mean = trace(dict(spec, loss="mse")).values
+    assert mean["forward:loss"] == pytest.approx(total["forward:loss"] / 2)
+    np.testing.assert_allclose(mean["grad:W1"], total["grad:W1"] / 2)
+
+
+def test_bce_gradient_through_sigmoid_is_prediction_minus_target():
+    layers = [LESSON["layers"][0], {"W": [[0.1], [0.6]], "activation": "sigmoid"}]
+    t = trace(dict(LESSON, layers=layers, loss="bce", target=[[1.0]]))
+    a2 = t.node_values["a2"]
+    assert t.values["forward:loss"] == pytest.approx(-np.log(a2[0, 0]))
+    np.testing.assert_allclose(t.values["grad:z2"], a2 - 1.0)
+
+
+def test_identity_output_still_has_a_node():
+    t = trace(LESSON)
+    assert "a2" in t.node_values
+    np.testing.assert_allclose(t.values["grad:a2"], t.values["grad:z2"])
+
+
+def test_recompute_without_overrides_equals_values():
+    t = trace(LESSON)
+    again = t.recompute({})
+    for step, value in t.values.items():
+        np.testing.assert_allclose(again[step], value)
+
+
+def test_recompute_follows_through_a_wrong_hidden_layer():
+    t = trace(LESSON)
+    again = t.recompute({"forward:a1": [[1.0, 1.0]]})
+    np.testing.assert_allclose(again["forward:a1"], [[0.9, 1.1]])
+    np.testing.assert_allclose(again["forward:z2"], [[0.7]])
+    np.testing.assert_allclose(again["grad:W2"], [[-0.6], [-0.6]])
+
+
+def test_recompute_follows_through_a_wrong_upstream_gradient():
+    t = trace(LESSON)
+    again = t.recompute({"grad:z2": [[-1.0]]})
+    np.testing.assert_allclose(again["grad:z2"], [[-0.5]])
+    np.testing.assert_allclose(again["grad:W2"], [[-0.9], [-1.1]])
+
+
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        ({"convention": "diagonal"}, "convention", "unknown convention"),
+        ({"loss": "hinge"}, "loss", "unknown loss 'hinge'"),
+        ({"x": [[1.0, 2.0, 3.0]]}, "layers[0].W", "must have 3 rows"),
+        (
+            {"target": [[1.0, 2.0]]},
+            "target",
+            "target is 1 x 2 but the output a2 is 1 x 1",
+        ),
+        ({"x": [[1.0], [2, 3]]}, "x", "must be a matrix"),
+        ({"layers": []}, "layers", "non-empty"),
+        ({"loss": "bce"}, "loss", "bce needs a sigmoid output layer"),
+    ],
+)
+def test_spec_errors(change, field, message):
+    errors = spec_errors(dict(LESSON, **change))
+    assert any(f == field and message in m for f, m in errors), errors
+
+
+def test_spec_errors_layer_fields():
+    layers = [
+        dict(LESSON["layers"][0], activation="rleu", b=[1.0, 2.0, 3.0]),
+        {"W": [[0.1, 0.2]]},
+    ]
+    errors = dict(spec_errors(dict(LESSON, layers=layers)))
+    assert "unknown activation 'rleu'" in errors["layers[0].activation"]
+    assert "layers[0].b is 3" in errors["layers[0].b"]
+    assert "layers[1].W has 1 row" in errors["layers[1].W"]
+
+
+def test_lesson_spec_has_no_errors():
+    assert spec_errors(LESSON) == []
+    assert spec_errors(transposed(LESSON)) == []

@@ -89,6 +89,7 @@ def test_key_grades_full_marks_on_random_programs(spec):
 @given(programs())
 def test_symbolic_key_grades_full_marks(spec):
     import sympy
+
     from engine.trace import trace
 
     key = trace(spec)

@@ -47,6 +47,7 @@ from engine.syntax import Binary, Call, Constant, Matrix, Name, Node, Number, Un
 
 BASE_BITS = 200
 FLOAT_BITS = 53
+MAX_EXACT_POWER = 64  # integer powers evaluated exactly in tolerance mode
 SAFETY_BITS = 20  # how far the rounding-error estimate is trusted
 CANDIDATES_PER_VARIABLE = 24
 MAX_CANDIDATES = 96
@@ -352,6 +353,8 @@ def _sampled(left: Node, right: Node, names, bits: int, bound) -> tuple:
             mismatched += 1
             continue
         valid += 1
+        if bound is not None:
+            values = _exact_values(left, right, point) or values
         if not _point_agrees(ctx, values, floats, bits, bound):
             return False, valid
     needed = 1 if not names else MIN_VALID_POINTS
@@ -417,7 +420,17 @@ def _point_agrees(ctx, values, floats, bits: int, bound) -> bool:
     return abs(a - b) <= error
 
 
+def _exact_values(left: Node, right: Node, point) -> tuple[Fraction, Fraction] | None:
+    """Exact values at a rational point when both sides are rational functions."""
+    try:
+        return _rational(left, point), _rational(right, point)
+    except (Unsupported, ZeroDivisionError):
+        return None
+
+
 def _mp_fraction(value) -> Fraction:
+    if isinstance(value, Fraction):
+        return value
     mantissa, exponent = value.man, value.exp
     if exponent >= 0:
         return Fraction(int(mantissa) << int(exponent))
@@ -434,17 +447,19 @@ def _rational_constants(left: Node, right: Node) -> tuple[Fraction, Fraction] | 
         return None
 
 
-def _rational(node: Node) -> Fraction:
-    """The exact value of a constant built from rationals with + - * / and
-    integer powers; ``Unsupported`` otherwise."""
+def _rational(node: Node, point: dict[str, Fraction] | None = None) -> Fraction:
+    """The exact value of rationals combined with + - * / and small integer
+    powers, at a rational point; ``Unsupported`` otherwise."""
     if isinstance(node, Number):
         return node.value
+    if isinstance(node, Name) and point is not None:
+        return point[node.id]
     if isinstance(node, Unary):
-        value = _rational(node.operand)
+        value = _rational(node.operand, point)
         return -value if node.op == "-" else value
     if not isinstance(node, Binary):
         raise Unsupported("not rational")
-    left, right = _rational(node.left), _rational(node.right)
+    left, right = _rational(node.left, point), _rational(node.right, point)
     if node.op == "+":
         return left + right
     if node.op == "-":
@@ -455,6 +470,8 @@ def _rational(node: Node) -> Fraction:
         return left / right
     if right.denominator != 1 or (left == 0 and right < 0):
         raise Unsupported("not rational")
+    if point is not None and abs(right) > MAX_EXACT_POWER:
+        raise Unsupported("too large to compute exactly")
     return left**right.numerator
 
 

@@ -43,7 +43,9 @@ def _combine(children):
         children, st.sampled_from(["+", "-", "*", "/", "^"]), children
     ).map(lambda t: f"({t[0]}){t[1]}({t[2]})")
     call = st.tuples(
-        st.sampled_from(["exp", "log", "sqrt", "abs", "sin", "tanh", "sigmoid", "relu"]),
+        st.sampled_from(
+            ["exp", "log", "sqrt", "abs", "sin", "tanh", "sigmoid", "relu"]
+        ),
         children,
     ).map(lambda t: f"{t[0]}({t[1]})")
     return binary | call | children.map(lambda s: f"-({s})")

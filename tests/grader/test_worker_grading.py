@@ -4,6 +4,7 @@ import os
 import signal
 
 import pytest
+from django.utils import timezone
 
 from config.celery import app
 from courseware.models import StepResult, Submission
@@ -66,30 +67,35 @@ def _long_chain_answers() -> dict[str, str]:
     return answers
 
 
+def _in_flight(ids) -> Submission | None:
+    """A submission a worker has claimed and not stored yet."""
+    return Submission.objects.filter(pk__in=ids, status="grading").first()
+
+
 def test_sigkill_during_a_batch_still_grades_each_submission_once(
     worker_factory, make_submission
 ):
     worker = worker_factory(broker_url=_broker(), WORKER_CONCURRENCY="2")
     answers = _long_chain_answers()
-    batch = [make_submission(answers, spec=LONG_CHAIN) for _ in range(12)]
+    batch = [make_submission(answers, spec=LONG_CHAIN) for _ in range(30)]
     ids = [s.pk for s in batch]
     _enqueue(batch)
 
-    # Kill both pool processes as soon as a submission is being graded.
-    wait_for(
-        lambda: Submission.objects.filter(pk__in=ids, status="grading").exists(),
-        timeout=60,
-    )
+    # Kill both pool processes while a submission is being graded.
+    in_flight = wait_for(lambda: _in_flight(ids), timeout=60, interval=0.002)
     for pid in worker.pool_pids():
         os.kill(pid, signal.SIGKILL)
+    killed_at = timezone.now()
 
     wait_for(lambda: _graded(ids), timeout=120)
     steps = len(answers)
     for submission in Submission.objects.filter(pk__in=ids):
-        assert submission.status == "graded", worker.log()
-        assert submission.deliveries >= 1
+        assert submission.deliveries >= 1, worker.log()
         assert StepResult.objects.filter(submission=submission).count() == steps
         assert len(submission.result["steps"]) == steps
+        assert submission.score == pytest.approx((steps - 1) / steps)
     assert StepResult.objects.filter(submission__in=ids).count() == steps * len(ids)
-    # At least one message was redelivered after the kill.
-    assert sum(s.deliveries for s in Submission.objects.filter(pk__in=ids)) > len(ids)
+    # The one seen mid-grading either finished just before the kill, or was
+    # redelivered and graded by the restarted pool process.
+    in_flight.refresh_from_db()
+    assert in_flight.graded_at <= killed_at or in_flight.deliveries >= 2, worker.log()

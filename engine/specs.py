@@ -1,0 +1,382 @@
+"""Problem specs (contract 1): validation, randomized variants, variant checks.
+
+``randomize`` maps a name to one rule:
+
+- ``{int: [lo, hi]}``: an integer from lo to hi inclusive,
+- ``{choice: [a, b, ...]}``: one of the listed numbers,
+- ``{uniform: [lo, hi], decimals: n}``: a number in [lo, hi] rounded to n
+  decimals (default 2).
+
+In a ``scalar_trace`` the names are inputs. In a ``network_trace`` they name a
+whole matrix, ``x``, ``target``, ``layers[k].W`` or ``layers[k].b``, and the rule
+draws every entry independently (row by row). Each name draws from its own
+generator seeded by ``(seed, name)``, so a variant is the same on every machine
+and adding a randomized name never changes the others.
+"""
+
+import copy
+import random
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine import network
+from engine.program import RESERVED, ProgramError, exact_number, parse_program
+from engine.trace import UndefinedValue, trace
+
+KINDS = ("scalar_trace", "network_trace", "expression", "numeric", "choice")
+FAMILIES = ("forward", "local", "grad")
+LOCAL_FORMS = ("symbolic", "numeric", "either")
+VARIANTS_CHECKED = 20
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
+_MATRIX_PATH = re.compile(r"(x|target)\Z|layers\[(\d+)\]\.(W|b)\Z")
+
+
+@dataclass(frozen=True)
+class SpecError:
+    """One problem with a spec: the field, what is wrong, and the program line."""
+
+    field: str
+    message: str
+    line: int | None = None
+
+
+def validate(spec: Any) -> list[SpecError]:
+    """Every problem found in ``spec`` (an empty list when it is valid).
+
+    Trace specs are also traced at their own inputs and at the first
+    ``VARIANTS_CHECKED`` randomized variants, so an undefined value (a division
+    by zero, the log of a negative number) is reported.
+
+    Examples
+    ========
+
+    >>> validate({"kind": "scalar_trace", "program": "z = log(x)",
+    ...           "inputs": {"x": 1}, "randomize": {"x": {"int": [-1, 2]}}})[0].field
+    'randomize'
+    >>> validate({"kind": "essay"})[0].message
+    "unknown kind 'essay'; use scalar_trace, network_trace, expression, numeric or choice"
+    """
+    if not isinstance(spec, Mapping):
+        return [SpecError("spec", "a spec must be a mapping with a 'kind' field")]
+    kind = spec.get("kind")
+    if kind == "scalar_trace":
+        errors = _scalar_errors(spec)
+    elif kind == "network_trace":
+        errors = [SpecError(f, m) for f, m in network.spec_errors(spec)]
+        errors += _randomize_errors(spec.get("randomize"), _network_names(spec))
+    elif kind == "expression":
+        errors = _prompt_errors(spec) + _expression_errors(spec)
+    elif kind == "numeric":
+        errors = _prompt_errors(spec) + _number_errors(spec.get("answer"), "answer")
+    elif kind == "choice":
+        errors = _prompt_errors(spec) + _choice_errors(spec)
+    else:
+        return [
+            SpecError(
+                "kind", f"unknown kind {kind!r}; use {', '.join(KINDS[:-1])} or choice"
+            )
+        ]
+    errors += _tolerance_errors(spec.get("tolerance"))
+    if not errors and kind in ("scalar_trace", "network_trace"):
+        errors += _undefined_errors(spec)
+    return errors
+
+
+def instantiate(spec: Mapping[str, Any], seed: int | None) -> dict:
+    """The concrete spec of variant ``seed``, without its ``randomize`` key.
+
+    ``seed=None`` keeps the spec's own inputs. Same seed, same numbers.
+
+    Examples
+    ========
+
+    >>> spec = {"kind": "scalar_trace", "program": "z = x*y", "inputs": {"x": 2, "y": 3},
+    ...         "randomize": {"x": {"int": [1, 5]}}}
+    >>> instantiate(spec, None)["inputs"]
+    {'x': 2, 'y': 3}
+    >>> instantiate(spec, 7) == instantiate(spec, 7)
+    True
+    """
+    concrete = copy.deepcopy(dict(spec))
+    rules = concrete.pop("randomize", None) or {}
+    if seed is None:
+        return concrete
+    for name in sorted(rules):
+        rng = random.Random(f"{seed}:{name}")
+        if concrete.get("kind") == "scalar_trace":
+            concrete["inputs"][name] = _sample(rules[name], rng)
+        elif concrete.get("kind") == "network_trace":
+            owner, key = _matrix_owner(concrete, name)
+            owner[key] = _sample_matrix(owner[key], rules[name], rng)
+    return concrete
+
+
+def check_variants(spec: Mapping[str, Any], seeds: Iterable[int]) -> list[tuple]:
+    """``(seed, message)`` for every variant whose trace has an undefined value.
+
+    Examples
+    ========
+
+    >>> spec = {"kind": "scalar_trace", "program": "z = 1/x", "inputs": {"x": 1},
+    ...         "randomize": {"x": {"choice": [1, 0]}}}
+    >>> [seed for seed, _ in check_variants(spec, range(6))]
+    [2, 4]
+    """
+    if spec.get("kind") not in ("scalar_trace", "network_trace"):
+        return []
+    problems = []
+    for seed in seeds:
+        try:
+            trace(instantiate(spec, seed))
+        except ValueError as error:  # UndefinedValue, ProgramError, bad shapes
+            problems.append((seed, str(error)))
+    return problems
+
+
+# scalar_trace -------------------------------------------------------------------
+
+
+def _scalar_errors(spec) -> list[SpecError]:
+    errors = []
+    inputs = spec.get("inputs")
+    if not isinstance(inputs, Mapping) or not inputs:
+        errors.append(
+            SpecError("inputs", "inputs must map each input name to a number")
+        )
+        inputs = {}
+    for name, value in inputs.items():
+        if not isinstance(name, str) or not _IDENTIFIER.match(name) or name in RESERVED:
+            errors.append(SpecError(f"inputs.{name}", f"{name!r} cannot be a name"))
+        errors += _number_errors(value, f"inputs.{name}")
+    program = spec.get("program")
+    if not isinstance(program, str) or not program.strip():
+        errors.append(
+            SpecError("program", "program must be text: one assignment per line")
+        )
+    elif inputs:
+        try:
+            parse_program(program, inputs)
+        except ProgramError as error:
+            errors.append(SpecError("program", error.message, error.line))
+    ask = spec.get("ask", list(FAMILIES))
+    if not isinstance(ask, list) or not ask or any(a not in FAMILIES for a in ask):
+        errors.append(SpecError("ask", "ask must list some of forward, local and grad"))
+    if spec.get("local_form", "either") not in LOCAL_FORMS:
+        errors.append(
+            SpecError("local_form", "local_form must be symbolic, numeric or either")
+        )
+    return errors + _randomize_errors(spec.get("randomize"), set(inputs))
+
+
+# randomize ----------------------------------------------------------------------
+
+
+def _randomize_errors(randomize, names) -> list[SpecError]:
+    if randomize is None:
+        return []
+    if not isinstance(randomize, Mapping):
+        return [SpecError("randomize", "randomize must map names to rules")]
+    errors = []
+    for name, rule in randomize.items():
+        field = f"randomize.{name}"
+        if name not in names:
+            known = ", ".join(sorted(names))
+            errors.append(SpecError(field, f"cannot randomize {name!r}; use {known}"))
+        message = _rule_error(rule)
+        if message:
+            errors.append(SpecError(field, message))
+    return errors
+
+
+def _rule_error(rule) -> str | None:
+    """What is wrong with one randomize rule, or None."""
+    if not isinstance(rule, Mapping):
+        return "a rule is {int: [lo, hi]}, {choice: [...]} or {uniform: [lo, hi]}"
+    kinds = [k for k in ("int", "choice", "uniform") if k in rule]
+    extra = set(rule) - {"int", "choice", "uniform", "decimals"}
+    if len(kinds) != 1 or extra or ("decimals" in rule and kinds != ["uniform"]):
+        return "use exactly one of int, choice or uniform (decimals only with uniform)"
+    values = rule[kinds[0]]
+    if kinds == ["choice"]:
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(_is_number(v) for v in values)
+        ):
+            return "choice must be a non-empty list of numbers"
+        return None
+    if not (isinstance(values, list) and len(values) == 2):
+        return f"{kinds[0]} must be a range [lo, hi]"
+    lo, hi = values
+    if kinds == ["int"]:
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return "int needs whole numbers [lo, hi]"
+        return None if lo <= hi else f"empty range: lo {lo} is above hi {hi}"
+    if not all(_is_number(v) and not isinstance(v, str) for v in values):
+        return "uniform needs numbers [lo, hi]"
+    if not lo < hi:
+        return f"empty range: lo {lo} must be below hi {hi}"
+    decimals = rule.get("decimals", 2)
+    if (
+        not isinstance(decimals, int)
+        or isinstance(decimals, bool)
+        or not (0 <= decimals <= 12)
+    ):
+        return "decimals must be a whole number from 0 to 12"
+    return None
+
+
+def _sample(rule: Mapping[str, Any], rng: random.Random):
+    if "int" in rule:
+        return rng.randint(*rule["int"])
+    if "choice" in rule:
+        return rng.choice(rule["choice"])
+    lo, hi = rule["uniform"]
+    return round(rng.uniform(lo, hi), rule.get("decimals", 2))
+
+
+def _sample_matrix(matrix, rule, rng):
+    if isinstance(matrix, list):
+        return [_sample_matrix(entry, rule, rng) for entry in matrix]
+    return _sample(rule, rng)
+
+
+def _network_names(spec) -> set[str]:
+    names = {"x", "target"}
+    for k, layer in enumerate(spec.get("layers") or []):
+        names.add(f"layers[{k}].W")
+        if isinstance(layer, Mapping) and layer.get("b") is not None:
+            names.add(f"layers[{k}].b")
+    return names
+
+
+def _matrix_owner(spec, name):
+    """(container, key) holding the matrix called ``name``."""
+    match = _MATRIX_PATH.match(name)
+    if match.group(1):
+        return spec, match.group(1)
+    return spec["layers"][int(match.group(2))], match.group(3)
+
+
+def _undefined_errors(spec) -> list[SpecError]:
+    try:
+        trace(instantiate(spec, None))
+    except UndefinedValue as error:
+        field = "inputs" if spec["kind"] == "scalar_trace" else "spec"
+        return [SpecError(field, f"at the spec's own numbers, {error}")]
+    if not spec.get("randomize"):
+        return []
+    problems = check_variants(spec, range(VARIANTS_CHECKED))
+    if not problems:
+        return []
+    seed, message = problems[0]
+    return [
+        SpecError(
+            "randomize",
+            f"{len(problems)} of the first {VARIANTS_CHECKED} variants are undefined, "
+            f"e.g. variant {seed}: {message}; narrow the ranges",
+        )
+    ]
+
+
+# expression, numeric, choice ----------------------------------------------------
+
+
+def _prompt_errors(spec) -> list[SpecError]:
+    prompt = spec.get("prompt")
+    if isinstance(prompt, str) and prompt.strip():
+        return []
+    return [SpecError("prompt", "prompt must be the question's text")]
+
+
+def _expression_errors(spec) -> list[SpecError]:
+    from engine.expressions import ParseError, parse
+
+    symbols = spec.get("symbols", [])
+    if not isinstance(symbols, list) or not all(
+        isinstance(s, str) and _IDENTIFIER.match(s) for s in symbols
+    ):
+        return [SpecError("symbols", "symbols must be a list of names, e.g. [x, v]")]
+    answer = spec.get("answer")
+    if not isinstance(answer, str) or not answer.strip():
+        return [SpecError("answer", "answer must be an expression, e.g. 2*v")]
+    try:
+        parse(answer, symbols)
+    except ParseError as error:
+        return [SpecError("answer", f"column {error.column}: {error.message}")]
+    return []
+
+
+def _choice_errors(spec) -> list[SpecError]:
+    options = spec.get("options")
+    if not isinstance(options, list) or len(options) < 2:
+        return [SpecError("options", "options must list at least two choices")]
+    errors, keys = [], []
+    for i, option in enumerate(options):
+        field = f"options[{i}]"
+        if not isinstance(option, Mapping):
+            errors.append(SpecError(field, "each option needs key, text and correct"))
+            continue
+        key = option.get("key")
+        if not isinstance(key, str) or not key:
+            errors.append(SpecError(f"{field}.key", "key must be a short text, e.g. a"))
+        elif key in keys:
+            errors.append(SpecError(f"{field}.key", f"key {key!r} is used twice"))
+        keys.append(key)
+        if not isinstance(option.get("text"), str):
+            errors.append(SpecError(f"{field}.text", "text must be the option's text"))
+        if not isinstance(option.get("correct"), bool):
+            errors.append(
+                SpecError(f"{field}.correct", "correct must be true or false")
+            )
+        if not isinstance(option.get("feedback", ""), str):
+            errors.append(SpecError(f"{field}.feedback", "feedback must be text"))
+    correct = sum(
+        1 for o in options if isinstance(o, Mapping) and o.get("correct") is True
+    )
+    if spec.get("multiple", False):
+        if correct == 0:
+            errors.append(SpecError("options", "mark at least one option correct"))
+    elif correct != 1:
+        errors.append(
+            SpecError(
+                "options",
+                f"a single choice needs exactly one correct option (found {correct}); "
+                "set multiple: true for several",
+            )
+        )
+    return errors
+
+
+def _number_errors(value, field: str) -> list[SpecError]:
+    if _is_number(value):
+        return []
+    return [SpecError(field, f"{value!r} is not a number; write e.g. 2, -0.5 or 1/3")]
+
+
+def _is_number(value) -> bool:
+    try:
+        exact_number(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _tolerance_errors(tolerance) -> list[SpecError]:
+    if tolerance is None:
+        return []
+    if (
+        isinstance(tolerance, Mapping)
+        and tolerance
+        and set(tolerance) <= {"rel", "abs"}
+        and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+            for v in tolerance.values()
+        )
+    ):
+        return []
+    return [
+        SpecError("tolerance", "tolerance is {rel: 1.0e-3} and/or {abs: 0.01}, >= 0")
+    ]

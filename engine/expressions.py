@@ -66,7 +66,7 @@ def parse_tree(text: str, symbols: Iterable[str]) -> Node:
     >>> parse_tree("x +", {"x"})
     Traceback (most recent call last):
     ...
-    engine.grammar.ParseError: Column 4: The expression ends too early: \
+    engine.tokens.ParseError: Column 4: The expression ends too early: \
 something is missing after '+'
     """
     tree = parse_syntax(text, symbols)

@@ -126,8 +126,11 @@ def user_provision(*, lti_user: LtiUser):
         f"{lti_user.registration_id}:{lti_user.sub}".encode()
     ).hexdigest()[:20]
     if user is None:
-        user, _ = User.objects.get_or_create(username=f"lti-{digest}")
-        user.set_unusable_password()
+        user = User.objects.filter(username=f"lti-{digest}").first()
+        if user is None:
+            user = User(username=f"lti-{digest}")
+            user.set_unusable_password()  # signs in through the LMS only
+            user.save()
         lti_user.auth_user = user
         lti_user.save(update_fields=["auth_user", "datetime_modified"])
     changed = {

@@ -25,7 +25,11 @@ from lti_tool.constants import SESSION_KEY
 from lti_tool.models import Key, LtiLaunch
 from lti_tool.utils import DjangoToolConfig, sync_data_from_launch
 from lti_tool.views import LtiLaunchBaseView, OIDCLoginInitView
-from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch
+from pylti1p3.contrib.django import (
+    DjangoCacheDataStorage,
+    DjangoMessageLaunch,
+    DjangoOIDCLogin,
+)
 from pylti1p3.exception import LtiException, OIDCException
 
 from courseware.lti import services
@@ -81,12 +85,32 @@ class LoginView(OIDCLoginInitView):
         return self.request.build_absolute_uri(reverse("lti:launch"))
 
     def get_oidc_response(self, request, registration_uuid, params):
+        target_link_uri = params.get("target_link_uri")
+        if target_link_uri is None:
+            return refuse("The LMS login request has no target_link_uri.", 400)
+        oidc_login = DjangoOIDCLogin(
+            request,
+            ToolConfig(registration_uuid),
+            launch_data_storage=DjangoCacheDataStorage(),
+        )
         try:
-            return super().get_oidc_response(request, registration_uuid, params)
+            return oidc_login.enable_check_cookies(
+                self.main_msg, self.click_msg, self.loading_msg
+            ).redirect(self.get_redirect_url(target_link_uri))
         except (OIDCException, LtiException) as exc:
             return refuse(f"The LMS login request was not accepted: {exc}.", 400)
         except Key.DoesNotExist:
             return no_key()
+
+
+class ToolConfig(DjangoToolConfig):
+    """django-lti's tool configuration; with a registration UUID in the login URL,
+    platforms that send no ``client_id`` at login (some Moodle versions) work too."""
+
+    def find_registration_by_params(self, iss, client_id, *args, **kwargs):
+        if client_id is None and self.registration_uuid is not None:
+            return self.find_registration_by_issuer(iss)
+        return super().find_registration_by_params(iss, client_id, *args, **kwargs)
 
 
 class NonceOnceMessageLaunch(DjangoMessageLaunch):
@@ -105,7 +129,7 @@ class NonceOnceMessageLaunch(DjangoMessageLaunch):
 
 def validated_launch(request: HttpRequest) -> LtiLaunch:
     message_launch = NonceOnceMessageLaunch(
-        request, DjangoToolConfig(), launch_data_storage=DjangoCacheDataStorage()
+        request, ToolConfig(), launch_data_storage=DjangoCacheDataStorage()
     )
     message_launch.validate()
     return LtiLaunch(message_launch)
@@ -186,7 +210,8 @@ def picker(request: HttpRequest) -> HttpResponse:
     choices = services.deep_link_choices()
     if not choices:
         return page(
-            "Add Tracegrade content", format_html("<p>No quizzes or problems yet.</p>")
+            "Add Tracegrade content",
+            format_html("<p>{}</p>", "No quizzes or problems yet."),
         )
     rows = format_html_join(
         "",
@@ -228,7 +253,9 @@ class DeepLinkView(View):
         if not refs:
             return page(
                 "Add Tracegrade content",
-                format_html("<p>Check at least one quiz or problem, then submit.</p>"),
+                format_html(
+                    "<p>{}</p>", "Check at least one quiz or problem, then submit."
+                ),
                 400,
             )
         try:

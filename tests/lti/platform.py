@@ -1,0 +1,242 @@
+"""A simulated LTI 1.3 platform (an LMS) for the tests.
+
+It has its own RSA key, signs id_tokens with PyJWT, and serves over real HTTP
+on 127.0.0.1 (so a Celery worker process reaches it too):
+
+- ``GET /jwks``: its public keys (what the tool verifies launches with);
+- ``POST /token``: OAuth2 client credentials; records the tool's signed
+  assertion (in ``token_requests``) and hands out an access token;
+- ``POST /lineitems/<n>/scores``: AGS scores, recorded in ``scores``.
+"""
+
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwcrypto.jwk import JWK
+
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+
+
+def rsa_key() -> tuple[str, dict]:
+    """A private key in PEM and its public JWK (with ``kid``)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public = json.loads(JWK.from_pem(pem.encode()).export_public())
+    public.update(alg="RS256", use="sig", kid=uuid.uuid4().hex)
+    return pem, public
+
+
+class Platform:
+    issuer = "https://lms.example.edu"
+    client_id = "tracegrade-client-1"
+    deployment_id = "deployment-1"
+
+    def __init__(self) -> None:
+        self.private_key, self.public_jwk = rsa_key()
+        self.scores: list[dict] = []
+        self.token_requests: list[dict] = []
+        self.fail_scores = 0  # answer 503 this many times first
+        self.tool_jwks_url = ""
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.base = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> "Platform":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # --- What the tool's administrator pastes into the admin ------------------
+
+    def register(self, *, active_deployment: bool = True):
+        from lti_tool.models import LtiDeployment, LtiRegistration
+
+        registration = LtiRegistration.objects.create(
+            name="Test LMS",
+            issuer=self.issuer,
+            client_id=self.client_id,
+            auth_url=f"{self.issuer}/auth",
+            token_url=f"{self.base}/token",
+            keyset_url=f"{self.base}/jwks",
+        )
+        LtiDeployment.objects.create(
+            registration=registration,
+            deployment_id=self.deployment_id,
+            is_active=active_deployment,
+        )
+        return registration
+
+    def lineitem_url(self, n: int = 1) -> str:
+        return f"{self.base}/lineitems/{n}"
+
+    # --- Messages -------------------------------------------------------------
+
+    def claims(
+        self,
+        *,
+        nonce: str,
+        sub: str = "lms-user-1",
+        roles: tuple[str, ...] = (LEARNER,),
+        message_type: str = "LtiResourceLinkRequest",
+        custom: dict | None = None,
+        lineitem: str | None = None,
+        **overrides,
+    ) -> dict:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.client_id,
+            "sub": sub,
+            "exp": now + 300,
+            "iat": now,
+            "nonce": nonce,
+            "given_name": "Ada",
+            "family_name": "Lovelace",
+            "email": "ada@example.edu",
+            LTI + "message_type": message_type,
+            LTI + "version": "1.3.0",
+            LTI + "deployment_id": self.deployment_id,
+            LTI + "roles": list(roles),
+            LTI + "context": {"id": "course-42", "title": "Deep Learning 101"},
+            LTI + "target_link_uri": "https://tool.example/lti/launch/",
+            LTI + "launch_presentation": {
+                "document_target": "iframe",
+                "return_url": f"{self.issuer}/courses/42",
+            },
+        }
+        if message_type == "LtiResourceLinkRequest":
+            claims[LTI + "resource_link"] = {"id": "link-1", "title": "Work this"}
+        if message_type == "LtiDeepLinkingRequest":
+            claims[DL + "deep_linking_settings"] = {
+                "deep_link_return_url": f"{self.issuer}/deep_links",
+                "accept_types": ["ltiResourceLink"],
+                "accept_presentation_document_targets": ["iframe", "window"],
+                "accept_multiple": True,
+                "data": "platform-opaque-data",
+            }
+        if custom:
+            claims[LTI + "custom"] = custom
+        if lineitem:
+            claims[AGS] = {
+                "scope": [SCORE_SCOPE, LINEITEM_SCOPE],
+                "lineitems": f"{self.base}/lineitems",
+                "lineitem": lineitem,
+            }
+        claims.update(overrides)
+        return {k: v for k, v in claims.items() if v is not None}
+
+    def sign(self, claims: dict, private_key: str | None = None) -> str:
+        return jwt.encode(
+            claims,
+            private_key or self.private_key,
+            algorithm="RS256",
+            headers={"kid": self.public_jwk["kid"]},
+        )
+
+    # --- A browser going through the flow ------------------------------------
+
+    def login(self, client, path: str = "/lti/login/") -> dict:
+        """OIDC login initiation; returns the auth request the tool redirected to."""
+        response = client.get(
+            path,
+            {
+                "iss": self.issuer,
+                "client_id": self.client_id,
+                "login_hint": "lms-user-1",
+                "target_link_uri": "https://tool.example/lti/launch/",
+                "lti_message_hint": "hint",
+                "lti1p3_new_window": "1",
+            },
+        )
+        assert response.status_code == 302, response.content
+        location = urlsplit(response["Location"])
+        assert (
+            f"{location.scheme}://{location.netloc}{location.path}"
+            == f"{self.issuer}/auth"
+        )
+        return {k: v[0] for k, v in parse_qs(location.query).items()}
+
+    def launch(self, client, *, private_key: str | None = None, **claim_args):
+        """Login, then post a signed id_token back as the platform's auth page would."""
+        auth = self.login(client)
+        claims = self.claims(nonce=auth["nonce"], **claim_args)
+        token = self.sign(claims, private_key)
+        response = client.post(
+            urlsplit(auth["redirect_uri"]).path,
+            {"id_token": token, "state": auth["state"]},
+        )
+        return response, {"id_token": token, "state": auth["state"], "auth": auth}
+
+    # --- HTTP -----------------------------------------------------------------
+
+    def _handler(self):
+        platform = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def _send(self, code: int, body: dict | None = None) -> None:
+                data = json.dumps(body or {}).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                if self.path == "/jwks":
+                    return self._send(200, {"keys": [platform.public_jwk]})
+                return self._send(404)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode()
+                if self.path == "/token":
+                    form = {k: v[0] for k, v in parse_qs(body).items()}
+                    platform.token_requests.append(form)
+                    return self._send(
+                        200,
+                        {
+                            "access_token": "at-" + uuid.uuid4().hex,
+                            "token_type": "Bearer",
+                        },
+                    )
+                if self.path.startswith("/lineitems/") and self.path.endswith(
+                    "/scores"
+                ):
+                    if not self.headers.get("Authorization", "").startswith(
+                        "Bearer at-"
+                    ):
+                        return self._send(401)
+                    if platform.fail_scores > 0:
+                        platform.fail_scores -= 1
+                        return self._send(503)
+                    score = json.loads(body)
+                    score["_lineitem"] = self.path.removesuffix("/scores")
+                    score["_content_type"] = self.headers.get("Content-Type")
+                    platform.scores.append(score)
+                    return self._send(200)
+                return self._send(404)
+
+        return Handler

@@ -1,0 +1,209 @@
+"""LTI 1.3 launches from a simulated platform: who gets in, and who is refused."""
+
+import io
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from lti_tool.models import Key, LtiUser
+
+from courseware.models import CourseMembership
+from tests.lti.platform import INSTRUCTOR, rsa_key
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in_user_id(client):
+    return client.session.get("_auth_user_id")
+
+
+def resource(content) -> dict:
+    return {"tracegrade_resource": f"problem:{content.problem.pk}"}
+
+
+def test_jwks_publishes_the_tool_key(client, tool_key):
+    keys = client.get("/lti/jwks/").json()["keys"]
+    assert [key["kid"] for key in keys] == [str(Key.objects.get())]
+    assert keys[0]["kty"] == "RSA" and keys[0]["alg"] == "RS256"
+    assert "d" not in keys[0]  # never the private part
+
+
+def test_lti_keys_rotate_keeps_recent_keys_and_withdraws_old_ones(client, tool_key):
+    old = Key.objects.get()
+    call_command("lti_keys", "rotate", stdout=io.StringIO())
+    assert len(client.get("/lti/jwks/").json()["keys"]) == 2
+    Key.objects.filter(pk=old.pk).update(
+        datetime_created=timezone.now() - timedelta(days=8)
+    )
+    call_command("lti_keys", "rotate", stdout=io.StringIO())
+    kids = {key["kid"] for key in client.get("/lti/jwks/").json()["keys"]}
+    assert str(old) not in kids and len(kids) == 2
+
+
+def test_lti_keys_create_refuses_a_second_active_key(tool_key):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="rotate"):
+        call_command("lti_keys", "create", stdout=io.StringIO())
+
+
+def test_a_valid_launch_signs_the_learner_in_and_opens_the_problem(
+    client, platform, content
+):
+    response, _ = platform.launch(client, custom=resource(content))
+    assert response.status_code == 302
+    lti_user = LtiUser.objects.get(sub="lms-user-1")
+    user = lti_user.auth_user
+    assert signed_in_user_id(client) == str(user.pk)
+    assert (user.first_name, user.email) == ("Ada", "ada@example.edu")
+    membership = CourseMembership.objects.get(user=user, course=content.course)
+    assert membership.role == "student"
+    assert not user.has_usable_password()
+
+
+def test_a_second_launch_maps_to_the_same_user(client, platform, content):
+    platform.launch(client, custom=resource(content))
+    client.logout()
+    platform.launch(client, custom=resource(content))
+    assert LtiUser.objects.get(sub="lms-user-1").auth_user.pk == int(
+        signed_in_user_id(client)
+    )
+
+
+def test_an_lms_instructor_becomes_a_course_instructor(client, platform, content):
+    platform.launch(client, custom=resource(content), roles=(INSTRUCTOR,))
+    user = LtiUser.objects.get(sub="lms-user-1").auth_user
+    role = CourseMembership.objects.get(user=user, course=content.course).role
+    assert role == "instructor"
+
+
+def test_a_link_made_by_hand_opens_the_resource_in_its_target_uri(
+    client, platform, content
+):
+    target = f"https://tool.example/lti/launch/?resource=quiz:{content.quiz.pk}"
+    response, _ = platform.launch(
+        client, **{"https://purl.imsglobal.org/spec/lti/claim/target_link_uri": target}
+    )
+    assert response.status_code == 302
+    assert signed_in_user_id(client) is not None
+
+
+def test_a_link_to_nothing_is_refused_with_a_message(client, platform, content):
+    response, _ = platform.launch(client, custom={"tracegrade_resource": "problem:999"})
+    assert response.status_code == 404
+    assert b"no longer exists" in response.content
+    assert signed_in_user_id(client) is None
+
+
+def test_a_bad_signature_is_refused(client, platform, content):
+    forger_key, _ = rsa_key()
+    response, _ = platform.launch(
+        client, custom=resource(content), private_key=forger_key
+    )
+    assert response.status_code == 403
+    assert b"could not be verified" in response.content
+    assert signed_in_user_id(client) is None
+
+
+def test_a_replayed_launch_is_refused(client, platform, content):
+    response, sent = platform.launch(client, custom=resource(content))
+    assert response.status_code == 302
+    client.logout()
+    replay = client.post(
+        "/lti/launch/", {"id_token": sent["id_token"], "state": sent["state"]}
+    )
+    assert replay.status_code == 403
+    assert b"replayed nonce" in replay.content
+    assert signed_in_user_id(client) is None
+
+
+def test_a_nonce_the_tool_never_issued_is_refused(client, platform, content):
+    auth = platform.login(client)
+    claims = platform.claims(nonce="made-up-nonce", custom=resource(content))
+    response = client.post(
+        "/lti/launch/", {"id_token": platform.sign(claims), "state": auth["state"]}
+    )
+    assert response.status_code == 403
+    assert signed_in_user_id(client) is None
+
+
+def test_an_expired_token_is_refused(client, platform, content):
+    past = int(time.time()) - 3600
+    response, _ = platform.launch(
+        client, custom=resource(content), exp=past, iat=past - 60
+    )
+    assert response.status_code == 403
+    assert b"expired" in response.content.lower()
+    assert signed_in_user_id(client) is None
+
+
+def test_a_wrong_audience_is_refused(client, platform, content):
+    response, _ = platform.launch(client, custom=resource(content), aud="someone-else")
+    assert response.status_code == 403
+    assert signed_in_user_id(client) is None
+
+
+def test_an_unknown_deployment_is_refused(client, platform, content):
+    deployment = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
+    response, _ = platform.launch(
+        client, custom=resource(content), **{deployment: "not-activated"}
+    )
+    assert response.status_code == 403
+    assert b"not active" in response.content
+    assert signed_in_user_id(client) is None
+
+
+def test_a_missing_state_cookie_is_refused(client, platform, content):
+    auth = platform.login(client)
+    client.cookies.clear()
+    claims = platform.claims(nonce=auth["nonce"], custom=resource(content))
+    response = client.post(
+        "/lti/launch/", {"id_token": platform.sign(claims), "state": auth["state"]}
+    )
+    assert response.status_code == 403
+
+
+def test_login_from_an_unknown_platform_is_a_clear_400(client, platform):
+    response = client.get(
+        "/lti/login/",
+        {
+            "iss": "https://unknown.example",
+            "login_hint": "x",
+            "target_link_uri": "https://tool.example/lti/launch/",
+            "lti1p3_new_window": "1",
+        },
+    )
+    assert response.status_code == 400
+    assert b"registration" in response.content
+
+
+def test_login_by_registration_uuid_works_without_client_id(client, platform):
+    from lti_tool.models import LtiRegistration
+
+    registration = LtiRegistration.objects.get()
+    response = client.get(
+        f"/lti/login/{registration.uuid}/",
+        {
+            "iss": platform.issuer,
+            "login_hint": "x",
+            "target_link_uri": "https://tool.example/lti/launch/",
+            "lti1p3_new_window": "1",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{platform.issuer}/auth?")
+
+
+def test_lti_pages_can_be_framed_by_the_lms_only(client, platform, content):
+    refused = client.post("/lti/launch/", {"id_token": "x.y.z", "state": "s"})
+    assert "X-Frame-Options" not in refused
+    platform.launch(client, custom=resource(content))
+    page = client.get("/lti/jwks/")
+    assert "X-Frame-Options" not in page
+    policy = page["Content-Security-Policy"]
+    assert policy.startswith("frame-ancestors 'self'")
+    assert platform.issuer in policy
+    anonymous = client.__class__().get("/lti/jwks/")
+    assert anonymous["X-Frame-Options"] == "DENY"

@@ -83,14 +83,18 @@ class ImportReport:
 # --- Spec validation ---------------------------------------------------------
 
 
-def spec_errors(spec: Any) -> list[tuple[str, str]]:
+def spec_errors(spec: Any, *, prompt: str = "") -> list[tuple[str, str]]:
     """``(field, message)`` pairs for a bad spec; empty when it is valid.
 
     Uses ``engine.specs.validate`` (the real checks: programs parse, shapes
     match, activations exist); without it, only the shape of the mapping.
+    The engine asks expression, numeric and choice specs for the question's
+    text; a spec without its own ``prompt`` is checked with the problem's.
     """
     if not isinstance(spec, dict):
         return [("spec", "must be a mapping")]
+    if prompt and not spec.get("prompt"):
+        spec = {**spec, "prompt": prompt}
     try:
         from engine.specs import validate
     except ImportError:
@@ -113,8 +117,8 @@ def _spec_errors_basic(spec: dict) -> list[tuple[str, str]]:
     required = {
         "scalar_trace": ["program", "inputs"],
         "network_trace": ["x", "layers", "loss"],
-        "expression": ["expected"],
-        "numeric": ["expected"],
+        "expression": ["answer"],
+        "numeric": ["answer"],
         "choice": ["options"],
     }[kind]
     return [(key, "is required") for key in required if key not in spec]
@@ -261,7 +265,7 @@ def _read_problem(path: Path, lesson_slugs: set[str], errors: list[str]) -> dict
         errors.append(
             f"{path}: kind: '{data['kind']}' differs from spec.kind '{spec.get('kind')}'"
         )
-    for where, message in spec_errors(spec):
+    for where, message in spec_errors(spec, prompt=str(data.get("prompt") or "")):
         errors.append(f"{path}: spec.{where}: {message}")
     policy = data.get("reveal_policy", Problem.RevealPolicy.AFTER_ATTEMPTS)
     if policy not in REVEAL_POLICIES:
@@ -468,7 +472,8 @@ def _represent_str(dumper: yaml.SafeDumper, value: str):
 
 def _represent_list(dumper: yaml.SafeDumper, value: list):
     flow = _is_numeric_list(value) or (
-        len(value) <= 6 and all(isinstance(item, str) and len(item) <= 12 for item in value)
+        len(value) <= 6
+        and all(isinstance(item, str) and len(item) <= 12 for item in value)
     )
     return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
 

@@ -155,7 +155,7 @@ def problem_upsert(
     }
     problem = Problem.objects.filter(lesson=lesson, slug=slug).first()
     if problem is None:
-        _spec_check(spec)
+        _spec_check(spec, prompt=prompt)
         problem = Problem(
             lesson=lesson, slug=slug, spec=spec, kind=spec.get("kind", "")
         )
@@ -180,7 +180,7 @@ def problem_spec_update(*, problem: Problem, spec: dict) -> Problem:
     so the key) they were graded against. Otherwise the current version is
     corrected in place. An unchanged spec changes nothing.
     """
-    _spec_check(spec)
+    _spec_check(spec, prompt=problem.prompt)
     current = problem_version_current(problem=problem)
     if spec == problem.spec and spec == current.spec:
         return problem
@@ -450,28 +450,36 @@ def answers_validate(
 
 
 def problem_step_ids(*, problem: Problem, seed: int | None = None) -> set[str] | None:
-    """The answerable step ids of a problem, or ``None`` when the engine cannot list them."""
+    """The answerable step ids of a problem, or ``None`` when the engine cannot list them.
+
+    Step ids depend on the graph, never on the numbers, so the spec's own inputs
+    are traced (``seed`` is accepted for callers that have one, and ignored).
+    """
     if problem.kind in _SINGLE_ANSWER_KINDS:
         return {"answer"}
     try:
-        from engine.specs import instantiate
         from engine.trace import trace
     except ImportError:
         return None
-    spec = instantiate(problem.spec, seed)
-    return set(trace(spec).steps(spec.get("ask", ["forward", "local", "grad"])))
+    spec = {key: value for key, value in problem.spec.items() if key != "randomize"}
+    try:
+        key = trace(spec)
+    except Exception:  # a spec the engine cannot trace is reported by its validator
+        logger.exception("Could not list the steps of problem %s", problem.pk)
+        return None
+    return set(key.steps(spec.get("ask") or ("forward", "local", "grad")))
 
 
 # --- Helpers -------------------------------------------------------------------
 
 
-def _spec_check(spec: Any) -> None:
+def _spec_check(spec: Any, *, prompt: str = "") -> None:
     """Raise ``ValidationError`` naming each bad field, using ``engine.specs.validate``."""
     if not isinstance(spec, dict) or "kind" not in spec:
         raise ValidationError("A spec must be a mapping with a 'kind'.")
     from courseware.content_io import spec_errors
 
-    errors = spec_errors(spec)
+    errors = spec_errors(spec, prompt=prompt)
     if errors:
         raise ValidationError([f"spec.{field}: {message}" for field, message in errors])
 

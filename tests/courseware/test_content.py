@@ -124,7 +124,7 @@ def test_every_problem_validates(path):
         "reveal_policy",
     ):
         assert key in data, key
-    assert content_io.spec_errors(data["spec"]) == []
+    assert content_io.spec_errors(data["spec"], prompt=data["prompt"]) == []
 
 
 def test_content_covers_the_lesson():
@@ -137,8 +137,8 @@ def test_content_covers_the_lesson():
     work = problems["work-this-trace"]["spec"]
     assert work["program"].split("\n")[:3] == ["u = x*y", "v = u + b", "z = v**2"]
     assert work["inputs"] == {"x": 2, "y": 3, "b": 1} and work["randomize"]
-    assert problems["vanishing-sigmoid"]["spec"]["expected"] == pytest.approx(0.25**10)
-    assert problems["vanishing-residual"]["spec"]["expected"] == pytest.approx(1.05**10)
+    assert problems["vanishing-sigmoid"]["spec"]["answer"] == pytest.approx(0.25**10)
+    assert problems["vanishing-residual"]["spec"]["answer"] == pytest.approx(1.05**10)
     for problem in problems.values():
         if problem["kind"] == "choice":
             options = problem["spec"]["options"]
@@ -161,22 +161,32 @@ def test_pytorch_example_has_the_golden_loss():
     assert loss == pytest.approx(0.0625)
 
 
-def test_content_keys_grade_when_the_engine_is_there():
+def key_answers(spec: dict) -> dict[str, str]:
+    """The answer key of a content problem, typed as a student would."""
+    from engine.trace import trace
+
+    if spec["kind"] in ("scalar_trace", "network_trace"):
+        values = trace(spec).values
+        return {
+            step: str(value.tolist() if hasattr(value, "tolist") else value)
+            for step, value in values.items()
+        }
+    if spec["kind"] == "choice":
+        return {"answer": next(o["key"] for o in spec["options"] if o["correct"])}
+    return {"answer": str(spec["answer"])}
+
+
+@pytest.mark.parametrize("path", problem_files(), ids=lambda p: p.stem)
+def test_content_keys_grade_full_marks(path):
     """Each problem's own answer key grades 1.0 (needs the engine and grader)."""
     grading = pytest.importorskip("grader.grading")
     pytest.importorskip("engine.trace")
     pytest.importorskip("engine.specs")
-    for path in problem_files():
-        spec = yaml.safe_load(path.read_text())["spec"]
-        if spec["kind"] not in ("scalar_trace", "network_trace"):
-            continue
-        from engine.trace import trace
-
-        key = trace(spec)
-        answers = {}
-        for step, value in key.values.items():
-            answers[step] = str(value.tolist() if hasattr(value, "tolist") else value)
-        assert grading.grade(spec, answers).score == pytest.approx(1.0), path.name
+    data = yaml.safe_load(path.read_text())
+    spec = {**data["spec"], "prompt": data["spec"].get("prompt") or data["prompt"]}
+    result = grading.grade(spec, key_answers(spec))
+    assert result.outcome == "graded", result.to_dict()
+    assert result.score == pytest.approx(1.0), result.to_dict()
 
 
 # --- Import and export ------------------------------------------------------------

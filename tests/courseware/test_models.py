@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def problem():
     course = Course.objects.create(slug="c", title="C")
     lesson = Lesson.objects.create(course=course, slug="l", title="L")
-    spec = {"kind": "numeric", "expected": 2.0}
+    spec = {"kind": "numeric", "answer": 2.0}
     problem = Problem.objects.create(
         lesson=lesson, slug="p", title="P", kind="numeric", spec=spec
     )

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 CHOICE_SPEC = {
     "kind": "choice",
+    "prompt": "Pick one.",
     "options": [
         {"key": "a", "text": "yes", "correct": True},
         {"key": "b", "text": "no", "correct": False},

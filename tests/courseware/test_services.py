@@ -25,6 +25,7 @@ SCALAR_SPEC = {
 }
 CHOICE_SPEC = {
     "kind": "choice",
+    "prompt": "Pick one.",
     "options": [
         {"key": "a", "text": "yes", "correct": True, "feedback": "Right."},
         {"key": "b", "text": "no", "correct": False, "feedback": "No."},

@@ -217,6 +217,11 @@ def _edge(child: str, parent: str, pos, statuses: Mapping[str, str]) -> str:
 def _detail(node, trace) -> list[str]:
     if node.op in LEAF_OPS:
         return format_given(trace.node_values[node.name])
+    # The engine labels computed nodes "u = x*y"; the right-hand side says more
+    # than the operation's name when it fits in the box.
+    formula = (getattr(node, "label", "") or "").partition(" = ")[2].replace("**", "^")
+    if formula and len(formula) <= MAX_CHARS:
+        return [formula]
     return [OP_SYMBOLS.get(node.op, node.op)]
 
 

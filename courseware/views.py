@@ -1,6 +1,496 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The student pages: courses, lessons, problems, live previews, grading status.
+
+Views read through ``courseware.selectors`` and write through
+``courseware.services``. Everything a student's browser receives about a
+submission goes through ``submission_payload``, which keeps answer keys out
+until the problem's reveal policy allows them.
+"""
+
+import json
+import logging
+import math
+import uuid
+from functools import lru_cache
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from courseware import selectors, services
+from courseware.forms import (
+    AnswersForm,
+    ChoiceAnswerForm,
+    DepthPlotForm,
+    ValidateForm,
+    cell_groups,
+    trace_cells,
+)
+from courseware.graph_svg import graph_svg
+from courseware.models import Course, Problem, Quiz, Submission
+from courseware.rendering import render_markdown
+from engine import depth as engine_depth
+from engine.expressions import ParseError, parse, to_latex
+from engine.specs import instantiate
+from engine.trace import trace as build_trace
+
+logger = logging.getLogger(__name__)
+
+TRACE_KINDS = {Problem.Kind.SCALAR_TRACE, Problem.Kind.NETWORK_TRACE}
+DEFAULT_ASK = ["forward", "local", "grad"]
+# Only these keys of a stored step result ever reach a browser; ``expected`` is
+# added separately, and only when the reveal policy allows it.
+PUBLIC_STEP_KEYS = (
+    "id",
+    "status",
+    "score",
+    "message",
+    "misconception",
+    "interpreted",
+    "builds_on",
+    "column",
+)
+SYSTEM_ERROR_MESSAGE = (
+    "Grading failed on our side, not yours: this attempt does not count. "
+    "Please submit again; if it keeps failing, contact the course staff."
+)
+DEPTH_SERIES = [(a, r) for a in ("sigmoid", "tanh", "relu") for r in (False, True)]
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "courseware/home.html")
+    courses = selectors.course_list_for_user(user=request.user)
+    return render(request, "courseware/home.html", {"courses": courses})
+
+
+# --- Access ---------------------------------------------------------------------
+
+
+def _course_for(user, course_slug: str) -> Course:
+    """The course, or 404 for a user who is not a member (nothing leaks about it)."""
+    course = get_object_or_404(Course, slug=course_slug)
+    if not selectors.user_is_member(user=user, course=course):
+        raise Http404("No such course.")
+    return course
+
+
+def _problem_for(user, course_slug: str, lesson_slug: str, problem_slug: str):
+    _course_for(user, course_slug)
+    lesson = selectors.lesson_get(course_slug=course_slug, lesson_slug=lesson_slug)
+    problem = selectors.problem_get_for_user(
+        lesson=lesson, slug=problem_slug, user=user
+    )
+    return lesson, problem
+
+
+def reveal_allowed(*, submission: Submission, user) -> bool:
+    """Whether ``user`` may see the answer key of ``submission`` now."""
+    problem = submission.problem
+    if selectors.user_is_instructor(user=user, course=problem.lesson.course):
+        return True
+    return selectors.answer_key_visible(student=submission.student, problem=problem)
+
+
+# --- Pages ------------------------------------------------------------------------
+
+
+@login_required
+def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
+    course = _course_for(request.user, course_slug)
+    lessons = selectors.lesson_list(course=course)
+    return render(
+        request, "courseware/course.html", {"course": course, "lessons": lessons}
+    )
+
+
+@login_required
+def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str):
+    course = _course_for(request.user, course_slug)
+    lesson = selectors.lesson_get(course_slug=course_slug, lesson_slug=lesson_slug)
+    problems = selectors.problem_list_for_user(lesson=lesson, user=request.user)
+    best = selectors.best_scores(student=request.user, problems=problems)
+    context = {
+        "course": course,
+        "lesson": lesson,
+        "body": render_markdown(lesson.body),
+        "has_title": lesson.body.lstrip().startswith("# "),
+        "problems": [(p, best.get(p.pk)) for p in problems],
+        "quizzes": lesson.quizzes.all(),
+        "depth_form": DepthPlotForm(),
+    }
+    return render(request, "courseware/lesson.html", context)
+
+
+@login_required
+def quiz_detail(request: HttpRequest, course_slug: str, lesson_slug: str, quiz_slug):
+    course = _course_for(request.user, course_slug)
+    lesson = selectors.lesson_get(course_slug=course_slug, lesson_slug=lesson_slug)
+    quiz = get_object_or_404(Quiz, lesson=lesson, slug=quiz_slug)
+    visible = selectors.problem_list_for_user(lesson=lesson, user=request.user)
+    problems = [
+        item.problem
+        for item in quiz.items.select_related("problem")
+        if item.problem in visible
+    ]
+    best = selectors.best_scores(student=request.user, problems=problems, quiz=quiz)
+    context = {
+        "course": course,
+        "lesson": lesson,
+        "quiz": quiz,
+        "items": [(p, best.get(p.pk)) for p in problems],
+        "score": selectors.quiz_score_for_student(quiz=quiz, student=request.user),
+    }
+    return render(request, "courseware/quiz.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def problem_detail(
+    request: HttpRequest, course_slug: str, lesson_slug: str, problem_slug: str
+) -> HttpResponse:
+    lesson, problem = _problem_for(request.user, course_slug, lesson_slug, problem_slug)
+    quiz = _quiz_param(request, lesson)
+    variant = services.variant_get_or_create(student=request.user, problem=problem)
+    workspace = _workspace(problem, variant.seed)
+    errors: list[str] = []
+    data = request.POST if request.method == "POST" else None
+    form = _answers_form(problem, workspace, data)
+    if request.method == "POST":
+        wants_json = "application/json" in request.headers.get("Accept", "")
+        submission, errors = _submit(request, problem, form, quiz)
+        if submission is not None:
+            if wants_json:
+                payload = submission_payload(submission, user=request.user)
+                payload["next_idempotency_key"] = uuid.uuid4().hex
+                return JsonResponse(payload, status=202)
+            url = reverse(
+                "courseware:problem", args=[course_slug, lesson_slug, problem_slug]
+            )
+            query = f"?submission={submission.id}"
+            return redirect(url + query + (f"&quiz={quiz.slug}" if quiz else ""))
+        if wants_json:
+            return JsonResponse({"ok": False, "errors": errors}, status=400)
+    shown = _shown_submission(request, problem)
+    payload = submission_payload(shown, user=request.user) if shown else None
+    if shown is not None and request.method == "GET":
+        form = _answers_form(problem, workspace, None, initial=shown.answers)
+    statuses = {s["id"]: s["status"] for s in (payload or {}).get("steps", [])}
+    feedback = {s["id"]: s for s in (payload or {}).get("steps", [])}
+    context = {
+        "course": lesson.course,
+        "lesson": lesson,
+        "problem": problem,
+        "quiz": quiz,
+        "prompt": render_markdown(problem.prompt),
+        "workspace": workspace,
+        "graph": graph_svg(workspace["trace"], statuses) if workspace["trace"] else "",
+        "groups": _groups_with_feedback(workspace, form, feedback),
+        "form": form,
+        "answer_feedback": feedback.get("answer"),
+        "errors": errors,
+        "submission": shown,
+        "payload": payload,
+        "history": _history(request.user, problem),
+        "attempts_left": selectors.attempts_left(
+            student=request.user, problem=problem, quiz=quiz
+        ),
+        "idempotency_key": uuid.uuid4().hex,
+        "urls": {
+            "validate": reverse(
+                "courseware:validate", args=[course_slug, lesson_slug, problem_slug]
+            ),
+        },
+    }
+    return render(
+        request, "courseware/problem.html", context, status=400 if errors else 200
+    )
+
+
+def _quiz_param(request: HttpRequest, lesson) -> Quiz | None:
+    slug = request.GET.get("quiz") or request.POST.get("quiz")
+    if not slug:
+        return None
+    return get_object_or_404(Quiz, lesson=lesson, slug=slug)
+
+
+def _answers_form(problem: Problem, workspace: dict, data, initial=None):
+    initial = {**(initial or {}), "idempotency_key": uuid.uuid4().hex}
+    if problem.kind == Problem.Kind.CHOICE:
+        multiple = workspace["multiple"]
+        if multiple and initial.get("answer"):
+            initial["answer"] = initial["answer"].split(",")
+        return ChoiceAnswerForm(workspace["options"], multiple, data, initial=initial)
+    return AnswersForm(workspace["step_ids"], data, initial=initial)
+
+
+def _submit(request: HttpRequest, problem: Problem, form, quiz: Quiz | None):
+    """Store a submission; ``(submission, [])`` or ``(None, error messages)``."""
+    if not form.is_valid():
+        return None, [
+            f"{name}: {'; '.join(messages)}" for name, messages in form.errors.items()
+        ]
+    try:
+        submission = services.submission_create(
+            student=request.user,
+            problem=problem,
+            answers=form.answers(),
+            idempotency_key=form.cleaned_data.get("idempotency_key") or None,
+            quiz=quiz,
+        )
+    except ValidationError as error:
+        return None, error.messages
+    return submission, []
+
+
+def _shown_submission(request: HttpRequest, problem: Problem) -> Submission | None:
+    """The submission named in ``?submission=`` (only the user's own), else the latest."""
+    wanted = request.GET.get("submission")
+    if wanted:
+        submission = selectors.submission_get_for_user(
+            user=request.user, submission_id=wanted
+        )
+        if submission.problem_id != problem.pk:
+            raise Http404("No such submission.")
+        return submission
+    return selectors.submission_list_for_student(
+        student=request.user, problem=problem
+    ).first()
+
+
+def _groups_with_feedback(workspace: dict, form, feedback: dict) -> list:
+    groups = []
+    for family, heading, cells in cell_groups(workspace["cells"]):
+        rows = [
+            (cell, form[cell.step_id], feedback.get(cell.step_id)) for cell in cells
+        ]
+        groups.append((family, heading, rows))
+    return groups
+
+
+def _history(user, problem: Problem) -> list[dict]:
+    submissions = selectors.submission_list_for_student(student=user, problem=problem)
+    return [_history_entry(s) for s in submissions[:50]]
+
+
+def _history_entry(submission: Submission) -> dict:
+    return {
+        "id": str(submission.id),
+        "attempt": submission.attempt,
+        "status": submission.status,
+        "score": submission.score,
+        "created_at": submission.created_at.isoformat(),
+    }
+
+
+# --- The concrete problem a student works on ------------------------------------------
+
+
+def _workspace(problem: Problem, seed: int) -> dict:
+    """What the problem page shows for one variant: cells, symbols, given values, graph."""
+    spec_json = json.dumps(problem.spec, sort_keys=True)
+    return _workspace_cached(problem.kind, spec_json, seed)
+
+
+@lru_cache(maxsize=256)
+def _workspace_cached(kind: str, spec_json: str, seed: int) -> dict:
+    spec = instantiate(json.loads(spec_json), seed)
+    workspace = {
+        "kind": kind,
+        "trace": None,
+        "cells": [],
+        "step_ids": ["answer"],
+        "symbols": [str(s) for s in spec.get("symbols", [])],
+        "given": [],
+        "options": [],
+        "multiple": bool(spec.get("multiple")),
+    }
+    if kind in TRACE_KINDS:
+        trace = build_trace(spec)
+        step_ids = trace.steps(spec.get("ask", DEFAULT_ASK))
+        workspace.update(
+            trace=trace,
+            step_ids=step_ids,
+            cells=trace_cells(step_ids, trace.output),
+            symbols=[node.name for node in trace.nodes],
+            given=_given(spec),
+        )
+    elif kind == Problem.Kind.CHOICE:
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        workspace["options"] = [
+            (str(o.get("key", o.get("id", letters[i]))), str(o.get("text", "")))
+            for i, o in enumerate(spec.get("options") or ())
+        ]  # never ``correct`` or ``feedback``: those are the key
+    return workspace
+
+
+def _given(spec: dict) -> list[tuple[str, str]]:
+    """The given numbers of a concrete trace spec, for the "Given" list."""
+    if spec.get("kind") == Problem.Kind.SCALAR_TRACE:
+        return [
+            (name, _number(value)) for name, value in spec.get("inputs", {}).items()
+        ]
+    given = [("x", json.dumps(spec.get("x")))]
+    for index, layer in enumerate(spec.get("layers", []), start=1):
+        given.append((f"W{index}", json.dumps(layer.get("W"))))
+        if layer.get("b") is not None:
+            given.append((f"b{index}", json.dumps(layer.get("b"))))
+        given.append((f"activation {index}", str(layer.get("activation", "identity"))))
+    given.append(("target", json.dumps(spec.get("target"))))
+    given.append(("loss", str(spec.get("loss", "squared_error"))))
+    given.append(("convention", str(spec.get("convention", "row"))))
+    return given
+
+
+def _number(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# --- JSON endpoints ----------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def validate(
+    request: HttpRequest, course_slug: str, lesson_slug: str, problem_slug: str
+) -> JsonResponse:
+    """POST ``{step_id, text}`` -> ``{ok, latex, message, column}``: parse only, no grade."""
+    _, problem = _problem_for(request.user, course_slug, lesson_slug, problem_slug)
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse(
+            _preview(False, message="Send JSON: {step_id, text}."), status=400
+        )
+    form = ValidateForm(data if isinstance(data, dict) else {})
+    if not form.is_valid():
+        return JsonResponse(_preview(False, message=_form_message(form)), status=400)
+    variant = services.variant_get_or_create(student=request.user, problem=problem)
+    workspace = _workspace(problem, variant.seed)
+    step_id, text = form.cleaned_data["step_id"], form.cleaned_data["text"]
+    if step_id not in workspace["step_ids"]:
+        return JsonResponse(
+            _preview(False, message=f"{step_id!r} is not a step of this problem."),
+            status=400,
+        )
+    if not text.strip():
+        return JsonResponse(
+            _preview(True, message="Empty: this cell will count as missing.")
+        )
+    if problem.kind == Problem.Kind.CHOICE:
+        return JsonResponse(_preview(True, latex=None))
+    try:
+        expr = parse(text, workspace["symbols"])
+        return JsonResponse(_preview(True, latex=to_latex(expr)))
+    except ParseError as error:
+        return JsonResponse(_preview(False, message=error.message, column=error.column))
+    except Exception:  # a bug in the preview must never cost the student anything
+        logger.exception("preview failed for %s %r", problem.slug, step_id)
+        return JsonResponse(
+            _preview(False, message="The preview is unavailable; you can still submit.")
+        )
+
+
+def _preview(ok: bool, latex: str | None = None, message: str = "", column=None):
+    return {"ok": ok, "latex": latex, "message": message, "column": column}
+
+
+def _form_message(form) -> str:
+    return " ".join(
+        f"{name}: {' '.join(messages)}" for name, messages in form.errors.items()
+    )
+
+
+@login_required
+@require_GET
+def submission_status(request: HttpRequest, submission_id: uuid.UUID) -> JsonResponse:
+    """The grading state of one of the user's submissions (404 for anyone else's)."""
+    submission = selectors.submission_get_for_user(
+        user=request.user, submission_id=submission_id
+    )
+    return JsonResponse(submission_payload(submission, user=request.user))
+
+
+def submission_payload(submission: Submission, *, user) -> dict:
+    """What a browser may know about a submission: never the key before the reveal."""
+    problem = submission.problem
+    done = submission.status in (Submission.Status.GRADED, Submission.Status.ERROR)
+    result = submission.result or {}
+    outcome = result.get("outcome") if done else None
+    failed = submission.status == Submission.Status.ERROR or outcome == "error"
+    reveal = done and not failed and reveal_allowed(submission=submission, user=user)
+    steps = []
+    if done and not failed:
+        steps = [_public_step(step, reveal) for step in result.get("steps", [])]
+    message = SYSTEM_ERROR_MESSAGE if failed else (result.get("message") or "")
+    return {
+        "id": str(submission.id),
+        "status": submission.status,
+        "done": done,
+        "attempt": submission.attempt,
+        "outcome": "error" if failed else outcome,
+        "score": submission.score if done and not failed else None,
+        "message": message,
+        "steps": steps,
+        "reveal": reveal,
+        "attempts_left": selectors.attempts_left(
+            student=submission.student, problem=problem, quiz=submission.quiz
+        ),
+        "status_url": reverse("courseware:submission-status", args=[submission.id]),
+        "history": _history(submission.student, problem),
+    }
+
+
+def _public_step(step: dict, reveal: bool) -> dict:
+    public = {key: step.get(key) for key in PUBLIC_STEP_KEYS}
+    if reveal and step.get("expected") is not None:
+        public["expected"] = _display(step["expected"])
+    return public
+
+
+def _display(value) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+@login_required
+@require_GET
+def gradient_depth(request: HttpRequest) -> JsonResponse:
+    """Gradient magnitude reaching layer 1 against depth, for the advanced reader's plot."""
+    form = DepthPlotForm(request.GET or {"max_depth": 30, "weight_scale": 1.0})
+    if not form.is_valid():
+        return JsonResponse({"ok": False, "message": _form_message(form)}, status=400)
+    max_depth = form.cleaned_data["max_depth"]
+    scale = form.cleaned_data["weight_scale"]
+    depths = list(range(1, max_depth + 1))
+    series = []
+    for activation, residual in DEPTH_SERIES:
+        values = [
+            _finite(
+                engine_depth.layer1_gradient(
+                    depth=d,
+                    activation=activation,
+                    weight_scale=scale,
+                    residual=residual,
+                    seed=0,
+                )
+            )
+            for d in depths
+        ]
+        series.append(
+            {"activation": activation, "residual": residual, "values": values}
+        )
+    return JsonResponse(
+        {"ok": True, "depths": depths, "weight_scale": scale, "series": series}
+    )
+
+
+def _finite(value) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None

@@ -1,0 +1,160 @@
+"""Assignment and Grade Services: a launched student's grade reaches the LMS gradebook."""
+
+import jwt
+import pytest
+from jwt import PyJWKSet
+from lti_tool.models import LtiLineItem, LtiUser
+
+from config.celery import app
+from courseware import services
+from courseware.models import Submission
+from courseware.tasks import lti_score_passback
+from grader.services import submission_grade
+from tests.api.content import work_this_answers
+from tests.services import redis_url
+from tests.workers import wait_for
+
+
+def launched_student(client, platform, content, *, ref=None, lineitem=None):
+    """A student signed in through a resource-link launch that carries an AGS line item."""
+    ref = ref or f"problem:{content.problem.pk}"
+    response, _ = platform.launch(
+        client,
+        custom={"tracegrade_resource": ref},
+        lineitem=lineitem or platform.lineitem_url(1),
+    )
+    assert response.status_code == 302
+    return LtiUser.objects.get(sub="lms-user-1").auth_user
+
+
+def graded_submission(student, problem, answers, **kwargs) -> Submission:
+    submission = services.submission_create(
+        student=student, problem=problem, answers=answers, **kwargs
+    )
+    submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == "graded"
+    return submission
+
+
+@pytest.mark.django_db
+def test_a_launch_records_the_line_item_of_its_resource(client, platform, content):
+    launched_student(client, platform, content)
+    item = LtiLineItem.objects.get()
+    assert item.url == platform.lineitem_url(1)
+    assert item.resource_id == f"problem:{content.problem.pk}"
+    assert item.maximum_score == content.problem.points
+
+
+@pytest.mark.django_db(transaction=True)
+def test_grading_a_launched_submission_posts_the_score(client, platform, content):
+    student = launched_student(client, platform, content)
+    submission = graded_submission(
+        student, content.problem, work_this_answers(**{"forward:u": "5"})
+    )
+    assert lti_score_passback(str(submission.pk)) == 1
+
+    [score] = platform.scores
+    assert score["_lineitem"] == "/lineitems/1"
+    assert score["_content_type"] == "application/vnd.ims.lis.v1.score+json"
+    assert score["userId"] == "lms-user-1"
+    assert score["scoreMaximum"] == content.problem.points
+    assert score["scoreGiven"] == pytest.approx(
+        submission.score * content.problem.points
+    )
+    assert score["activityProgress"] == "Completed"
+    assert score["gradingProgress"] == "FullyGraded"
+
+    # The platform's token endpoint got an assertion signed with the tool's published key.
+    [token_request] = platform.token_requests
+    assert token_request["grant_type"] == "client_credentials"
+    assertion = token_request["client_assertion"]
+    jwks = PyJWKSet.from_dict(client.get("/lti/jwks/").json())
+    kid = jwt.get_unverified_header(assertion)["kid"]
+    key = next(k for k in jwks.keys if k.key_id == kid).key
+    claims = jwt.decode(
+        assertion, key, algorithms=["RS256"], audience=f"{platform.base}/token"
+    )
+    assert claims["iss"] == claims["sub"] == platform.client_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_later_worse_attempt_never_lowers_the_lms_grade(client, platform, content):
+    student = launched_student(client, platform, content)
+    graded_submission(student, content.problem, work_this_answers())
+    worse = graded_submission(
+        student, content.problem, work_this_answers(**{"forward:u": "5", "grad:x": "1"})
+    )
+    lti_score_passback(str(worse.pk))
+    assert platform.scores[-1]["scoreGiven"] == pytest.approx(content.problem.points)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_quiz_link_gets_the_quiz_score(client, platform, content):
+    student = launched_student(
+        client, platform, content, ref=f"quiz:{content.quiz.pk}",
+        lineitem=platform.lineitem_url(7),
+    )  # fmt: skip
+    submission = graded_submission(
+        student, content.problem, work_this_answers(), quiz=content.quiz
+    )
+    lti_score_passback(str(submission.pk))
+    [score] = platform.scores
+    assert score["_lineitem"] == "/lineitems/7"
+    # Work this (2 points) fully right, the choice item (1 point) not answered: 2/3.
+    assert score["scoreGiven"] == pytest.approx(2 / 3)
+    assert score["scoreMaximum"] == 1.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_platform_outage_is_retried(client, platform, content):
+    student = launched_student(client, platform, content)
+    submission = graded_submission(student, content.problem, work_this_answers())
+    platform.fail_scores = 2
+    # Eager apply: Celery's retries run in place (the countdown is not waited for).
+    lti_score_passback.apply(args=[str(submission.pk)])
+    assert platform.fail_scores == 0
+    assert len(platform.scores) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_students_who_did_not_come_from_an_lms_post_nothing(
+    django_user_model, platform, content
+):
+    student = django_user_model.objects.create_user(username="direct", password="x")
+    services.course_enrol(course=content.course, user=student)
+    submission = graded_submission(student, content.problem, work_this_answers())
+    assert lti_score_passback(str(submission.pk)) == 0
+    assert platform.scores == []
+
+
+def test_the_passback_task_retries_with_backoff():
+    assert lti_score_passback.max_retries >= 5
+    assert lti_score_passback.retry_backoff
+    assert lti_score_passback.retry_jitter
+
+
+def _broker() -> str | None:
+    if app.conf.broker_url.startswith("redis"):
+        return redis_url()
+    return None
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_grades_a_launched_submission_and_posts_its_score(
+    client, platform, content, worker_factory
+):
+    worker = worker_factory(broker_url=_broker())
+    launched_student(client, platform, content)
+    response = client.post(
+        "/api/v1/submissions/",
+        {"problem": content.problem.pk, "answers": work_this_answers()},
+        content_type="application/json",
+        headers={"Idempotency-Key": "lms-launch-1"},
+    )
+    assert response.status_code == 201, response.content
+    wait_for(lambda: platform.scores, timeout=90)
+    [score] = platform.scores
+    assert score["userId"] == "lms-user-1", worker.log()
+    assert score["scoreGiven"] == pytest.approx(content.problem.points)

@@ -101,15 +101,17 @@ class Value:
 
 def _apply(op: str, symbol: str, *operands):
     """The output Value of primitive ``op``; numbers among ``operands`` are constants."""
-    if not all(isinstance(o, Value | Real) for o in operands):
-        return NotImplemented
+    args, children = [], []
+    for operand in operands:
+        if isinstance(operand, Value):
+            args.append(operand.data)
+            children.append(operand)
+        elif isinstance(operand, Real):
+            args.append(operand)
+        else:
+            return NotImplemented
     rule = RULES[op]
-    args = [o.data if isinstance(o, Value) else o for o in operands]
-    out = Value(
-        rule.forward(FLOAT, *args),
-        [o for o in operands if isinstance(o, Value)],
-        symbol,
-    )
+    out = Value(rule.forward(FLOAT, *args), children, symbol)
 
     def _backward():
         # Chain rule, one step: upstream gradient times local derivative, added.

@@ -1,0 +1,100 @@
+"""A student reads the lesson and works "Work this" in real Chromium, graded by a real worker."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from courseware import services
+from courseware.models import Lesson, Problem
+from engine.specs import instantiate
+from engine.trace import trace
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+PASSWORD = "a-long-test-password-42"
+
+
+@pytest.fixture
+def student(live_server):
+    call_command("import_content", "content/", verbosity=0)
+    user = get_user_model().objects.create_user("ada", password=PASSWORD)
+    course = Lesson.objects.get(slug="credit-assignment").course
+    services.course_enrol(course=course, user=user)
+    return user
+
+
+def partly_wrong_trace(user) -> dict[str, str]:
+    """The key of the student's variant with forward:u wrong and v, z consistent with it."""
+    problem = Problem.objects.get(slug="work-this-trace")
+    variant = services.variant_get_or_create(student=user, problem=problem)
+    spec = instantiate(problem.spec, variant.seed)
+    values = trace(spec).values
+    answers = {step: f"{float(value):g}" for step, value in values.items()}
+    wrong_u = values["forward:u"] + 1
+    wrong_v = wrong_u + spec["inputs"]["b"]
+    answers.update({
+        "forward:u": f"{wrong_u:g}",
+        "forward:v": f"{wrong_v:g}",
+        "forward:z": f"{wrong_v**2:g}",
+        "local:z/v": "2*v",
+    })  # fmt: skip
+    return answers
+
+
+def log_in(page, base_url: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Signed in as ada")).to_be_visible()
+
+
+def test_student_reads_the_lesson_and_gets_step_feedback(
+    live_server, student, worker_factory, browser_page, artifacts
+):
+    worker_factory()
+    page = browser_page
+    log_in(page, live_server.url)
+
+    page.get_by_role("link", name="The Credit Assignment Problem").first.click()
+    page.wait_for_selector(".lesson-body .katex")
+    assert page.locator(".lesson-body .katex").count() > 10
+    assert page.locator(".lesson-body pre.highlight .k").count() > 0  # highlighted
+    advanced = page.locator(".lesson-body details")
+    advanced.locator("summary").first.click()
+    expect(advanced.locator("svg.plot")).to_be_visible()  # the depth plot, inside
+    page.screenshot(path=str(artifacts / "e2e-lesson.png"), full_page=True)
+
+    page.get_by_role("link", name="Work this").first.click()
+    expect(page.locator("svg.graph [data-node='u']")).to_be_visible()
+    answers = partly_wrong_trace(student)
+    for step_id, text in answers.items():
+        page.locator(f"input[name='{step_id}']").fill(text)
+    preview = page.locator("tr[data-step-id='local:z/v'] output.preview .katex")
+    expect(preview).to_be_visible()  # the live "interpreted as" preview
+    page.locator("input[name='forward:u']").fill("2*(")
+    expect(page.locator("tr[data-step-id='forward:u'] output.preview")).to_contain_text(
+        "column"
+    )
+    page.locator("input[name='forward:u']").fill(answers["forward:u"])
+
+    page.get_by_role("button", name="Submit for grading").click()
+    expect(page.locator("#progress")).to_have_text("Graded.")
+
+    row = "tr[data-step-id='{}']".format
+    expect(page.locator(row("forward:u"))).to_have_class("cell-row status-incorrect")
+    expect(page.locator(row("forward:v"))).to_have_class("cell-row status-carried")
+    expect(page.locator(row("local:u/x"))).to_have_class("cell-row status-correct")
+    expect(page.locator(row("forward:u") + " .status-badge")).to_have_text(
+        "✗ incorrect"
+    )
+    expect(page.locator(row("forward:v") + " .status-badge")).to_have_text(
+        "↪ carried forward"
+    )
+    expect(page.locator("svg.graph [data-node='u']")).to_have_class(
+        "node node-op status-incorrect"
+    )
+    expect(page.locator("svg.graph [data-node='u'] .marker")).to_have_text("✗")
+    expect(page.locator("#feedback-body")).to_contain_text("Attempt 1: score")
+    expect(page.locator("#history li")).to_have_count(1)
+    page.screenshot(path=str(artifacts / "e2e-work-this-feedback.png"), full_page=True)

@@ -269,13 +269,23 @@ def _label(node: Node) -> str:
 
 
 def _render(op: str, args: tuple) -> str:
-    text = [str(a) if isinstance(a, str) or a.is_Atom else f"({a})" for a in args]
+    text = [_operand_text(a) for a in args]
     if op in INFIX:
         separator = f" {INFIX[op]} " if op in ("add", "sub") else INFIX[op]
         return separator.join(text)
     if op == "neg":
         return f"-{text[0]}"
     return f"{op}({text[0]})"
+
+
+def _operand_text(operand) -> str:
+    if isinstance(operand, str):
+        return operand
+    if operand == sympy.E:
+        return "e"
+    if operand == sympy.pi or (operand.is_Integer and operand >= 0):
+        return str(operand)
+    return f"({operand})"
 
 
 # Values ------------------------------------------------------------------------

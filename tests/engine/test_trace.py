@@ -239,3 +239,19 @@ def test_parse_error_column_is_in_the_program_line():
 def test_unknown_kind():
     with pytest.raises(ValueError, match="cannot trace kind"):
         trace({"kind": "essay"})
+
+
+def test_caret_and_unary_minus():
+    t = scalar("z = -x^2", x=3)
+    assert [(n.name, n.op) for n in t.nodes[1:]] == [("u", "pow"), ("z", "neg")]
+    assert (t.values["forward:z"], t.values["grad:x"]) == (-9.0, -6.0)
+
+
+def test_labels_show_constants_as_written():
+    t = scalar("z = e**x + x*(-2) - 1/2", x=1)
+    assert [n.label for n in t.nodes[1:]] == [
+        "u = e**x",
+        "v = x*(-2)",
+        "w = u + v",
+        "z = w - (1/2)",
+    ]

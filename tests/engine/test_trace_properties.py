@@ -14,7 +14,7 @@ INPUTS = ("x", "y", "w")
 BINARY = ("+", "-", "*", "/")
 FUNCTIONS = ("exp", "tanh", "sigmoid", "relu", "log")
 PROPERTY = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 numbers = st.one_of(

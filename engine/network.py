@@ -84,13 +84,13 @@ def evaluate(
     A dependency's value is taken from ``overrides`` (``forward:n`` / ``grad:n``)
     when present, else from this computation; a step never uses its own override.
     ``forward:x`` / ``forward:W1`` overrides replace leaf values (used by gradcheck).
+    An override of the wrong shape (or not a matrix) cannot be carried forward
+    and is ignored.
     """
     forward: dict[str, Any] = {}
 
     def value(name):
-        if forward_id(name) in overrides:
-            return _array(overrides[forward_id(name)])
-        return forward[name]
+        return _override(overrides, forward_id(name), forward[name])
 
     for node in nodes:
         if node.op in LEAF_OPS:
@@ -101,9 +101,9 @@ def evaluate(
     grads: dict[str, Any] = {output: 1.0}
 
     def upstream(name):
-        if name != output and grad_id(name) in overrides:
-            return _array(overrides[grad_id(name)])
-        return grads[name]
+        if name == output:
+            return grads[name]
+        return _override(overrides, grad_id(name), grads[name])
 
     for node in reversed(nodes):
         if node.op in LEAF_OPS:
@@ -114,6 +114,19 @@ def evaluate(
     steps = {forward_id(n.name): forward[n.name] for n in nodes if n.op not in LEAF_OPS}
     steps.update({grad_id(n.name): grads[n.name] for n in nodes[:-1]})
     return steps
+
+
+def _override(overrides: Mapping[str, Any], step: str, computed):
+    """The override of ``step`` if it has ``computed``'s shape, else ``computed``."""
+    if step not in overrides:
+        return computed
+    try:
+        override = _array(overrides[step])
+    except (TypeError, ValueError):
+        return computed
+    if override.shape != np.shape(computed):
+        return computed
+    return override if override.ndim else float(override)
 
 
 def _forward(node: Node, value, convention: str, loss: str):

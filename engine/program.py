@@ -433,7 +433,8 @@ def recompute(
     recomputation; a step never uses its own override. ``forward:n`` depends on
     n's parents' forward values, ``local:n/p`` on n's parents' forward values,
     ``grad:p`` on ``grad:c`` and ``local:c/p`` for each child c. Undefined values
-    are ``nan``. ``forward:<input>`` overrides replace input values.
+    are ``nan``. ``forward:<input>`` overrides replace input values; an override
+    that is not a number is ignored.
 
     Examples
     ========
@@ -446,7 +447,7 @@ def recompute(
     steps: dict[str, float] = {}
 
     def value(name):
-        return float(overrides.get(forward_id(name), forward[name]))
+        return _override(overrides, forward_id(name), forward[name])
 
     for node in nodes:
         if node.op in LEAF_OPS:
@@ -464,16 +465,24 @@ def recompute(
 
     def local(name, parent):
         step = local_id(name, parent)
-        return float(overrides.get(step, steps[step]))
+        return _override(overrides, step, steps[step])
 
     def upstream(name, grads):
         if name == output:
             return 1.0
-        return float(overrides.get(grad_id(name), grads[name]))
+        return _override(overrides, grad_id(name), grads[name])
 
     grads = _accumulate(nodes, local, upstream, 1.0)
     steps.update({grad_id(n.name): grads[n.name] for n in nodes[:-1]})
     return steps
+
+
+def _override(overrides: Mapping[str, Any], step: str, computed: float) -> float:
+    """The override of ``step`` as a float, or ``computed`` when it is not a number."""
+    try:
+        return float(overrides.get(step, computed))
+    except (TypeError, ValueError):
+        return computed
 
 
 def _safe(function, *args) -> float:

@@ -125,7 +125,7 @@ def trace(spec: Mapping[str, Any]) -> Trace:
 
 
 def _scalar_trace(spec: Mapping[str, Any]) -> Trace:
-    inputs = dict(spec["inputs"])
+    inputs = dict(spec.get("inputs") or {})
     nodes = program.parse_program(spec["program"], inputs)
     exact_values, exact_steps = program.exact_steps(nodes, inputs)
     return Trace(

@@ -255,3 +255,8 @@ def test_labels_show_constants_as_written():
         "w = u + v",
         "z = w - (1/2)",
     ]
+
+
+def test_recompute_ignores_overrides_that_are_not_numbers():
+    t = trace(WORK_THIS)
+    assert t.recompute({"forward:v": [[1.0]], "grad:u": None}) == t.recompute({})

@@ -189,6 +189,10 @@
     if (payload.done) {
       setBusy(false, payload.outcome === "error" ? "Grading failed." : "Graded.");
       applyFeedback(payload);
+      if (payload.attempts_left === 0) {
+        submitButton.disabled = true;
+        submitButton.textContent = "No attempts left";
+      }
       return;
     }
     setBusy(true, "Attempt " + payload.attempt + " is " + payload.status + "…");

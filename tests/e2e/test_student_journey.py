@@ -98,3 +98,34 @@ def test_student_reads_the_lesson_and_gets_step_feedback(
     expect(page.locator("#feedback-body")).to_contain_text("Attempt 1: score")
     expect(page.locator("#history li")).to_have_count(1)
     page.screenshot(path=str(artifacts / "e2e-work-this-feedback.png"), full_page=True)
+
+
+def test_keyboard_only_student_answers_a_choice_problem(
+    live_server, student, worker_factory, browser_page
+):
+    worker_factory()
+    page = browser_page
+    log_in(page, live_server.url)
+    lesson = Lesson.objects.get(slug="credit-assignment")
+    page.goto(
+        f"{live_server.url}/courses/{lesson.course.slug}/{lesson.slug}"
+        "/problems/reverse-mode-cost/"
+    )
+    focused = "document.activeElement"
+    for _ in range(60):  # Tab until the first option has the focus
+        page.keyboard.press("Tab")
+        if page.evaluate(f"{focused}.type") == "radio":
+            break
+    assert page.evaluate(f"{focused}.value") == "a"
+    outline = page.evaluate(f"getComputedStyle({focused}).outlineStyle")
+    assert outline != "none"  # the focus is visible
+    page.keyboard.press("ArrowDown")  # moves to, and picks, option b
+    assert page.evaluate(f"{focused}.value") == "b"
+    page.keyboard.press("Enter")  # submits the form
+
+    expect(page.locator("#progress")).to_have_text("Graded.")
+    feedback = page.locator("#feedback[aria-live='polite']")
+    expect(feedback).to_contain_text("score 100%")
+    expect(feedback).to_contain_text("Attempts left: 1")
+    badge = page.locator("[data-step-id='answer'] .status-badge")
+    expect(badge).to_have_text("✓ correct")

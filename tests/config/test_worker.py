@@ -37,7 +37,8 @@ def test_worker_consumes_from_filesystem_transport(worker_factory, tmp_path):
     broker = var / "broker"
     (broker / "processed").mkdir(parents=True)
     worker = worker_factory(broker_url="filesystem://", TRACEGRADE_VAR_DIR=str(var))
-    options = {"data_folder_in": str(broker), "data_folder_out": str(broker)}
+    options = {"data_folder_in": str(broker), "data_folder_out": str(broker),
+               "control_folder": str(broker / "control")}
     token = _send_heartbeat("filesystem://", options)
     row = wait_for(lambda: Heartbeat.objects.filter(token=token).first(), timeout=30)
     assert row.hostname.startswith("test-"), worker.log()

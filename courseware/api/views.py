@@ -23,6 +23,13 @@ IDEMPOTENCY_KEY_MAX = 100
 ERRORS = {400: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
 
 
+class Page(LimitOffsetPagination):
+    """``?limit=&offset=``; lists answer ``{"count", "next", "previous", "results"}``."""
+
+    default_limit = 100
+    max_limit = 500
+
+
 def course_for(user, slug: str) -> Course:
     return get_object_or_404(selectors.course_list_for_user(user=user), slug=slug)
 
@@ -36,6 +43,7 @@ class CourseListView(ListAPIView):
     """The courses the user is enrolled in (staff: every course)."""
 
     serializer_class = s.CourseSerializer
+    pagination_class = Page
 
     def get_queryset(self):
         return selectors.course_list_for_user(user=self.request.user)
@@ -77,6 +85,7 @@ class ProblemListView(ListAPIView):
     """Problems of the user's courses, in course and lesson order."""
 
     serializer_class = s.ProblemSerializer
+    pagination_class = Page
 
     def get_queryset(self):
         problems = student_view.problems_visible(user=self.request.user)
@@ -175,7 +184,7 @@ class SubmissionListCreateView(GenericAPIView):
     making a second one (201).
     """
 
-    pagination_class = LimitOffsetPagination
+    pagination_class = Page
     serializer_class = s.SubmissionSerializer
     throttle_scope = "submit"
 

@@ -177,6 +177,9 @@ def problem_detail(
         if wants_json:
             return JsonResponse({"ok": False, "errors": errors}, status=400)
     shown = _shown_submission(request, problem)
+    owner = shown.student if shown else request.user
+    if owner != request.user:  # an instructor looking at a student's attempt
+        workspace = _workspace(problem, shown.variant.seed)
     payload = submission_payload(shown, user=request.user) if shown else None
     if shown is not None and request.method == "GET":
         form = _answers_form(problem, workspace, None, initial=shown.answers)
@@ -196,7 +199,7 @@ def problem_detail(
         "errors": errors,
         "submission": shown,
         "payload": payload,
-        "history": _history(request.user, problem),
+        "history": _history(owner, problem),
         "attempts_left": selectors.attempts_left(
             student=request.user, problem=problem, quiz=quiz
         ),

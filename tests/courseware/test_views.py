@@ -385,3 +385,22 @@ def test_gradient_depth_json_rejects_out_of_range_controls(student):
     )
     assert response.status_code == 400
     assert "max_depth" in response.json()["message"]
+
+
+def test_an_instructor_sees_a_students_attempt_with_the_students_numbers(
+    course, student
+):
+    instructor = get_user_model().objects.create_user("prof", password="pw-12345678")
+    services.course_enrol(course=course, user=instructor, role="instructor")
+    _, values = key_of(student)
+    submission = submit_and_grade(student, wrong_everywhere(values))
+    response = client_for(instructor).get(
+        url("problem", WORK_THIS) + f"?submission={submission.id}"
+    )
+    assert response.status_code == 200
+    own_spec = instantiate(Problem.objects.get(slug=WORK_THIS).spec,
+                           submission.variant.seed)  # fmt: skip
+    assert dict(response.context["workspace"]["given"]) == {
+        k: str(v) for k, v in own_spec["inputs"].items()
+    }
+    assert response.context["payload"]["reveal"] is True  # staff may see the key

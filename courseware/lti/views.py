@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views import View
@@ -136,23 +136,12 @@ def validated_launch(request: HttpRequest) -> LtiLaunch:
 
 
 def student_url(resource: services.Resource) -> str:
-    """The student page of a resource; the course home when the page is not routed."""
+    """The student page of the lesson, problem or quiz a link opens."""
     lesson = resource.obj if resource.kind == "lesson" else resource.obj.lesson
     kwargs = {"course_slug": lesson.course.slug, "lesson_slug": lesson.slug}
     if resource.kind != "lesson":
         kwargs[f"{resource.kind}_slug"] = resource.obj.slug
-    for name, arguments in (
-        (f"courseware:{resource.kind}", kwargs),
-        (
-            "courseware:lesson",
-            {"course_slug": lesson.course.slug, "lesson_slug": lesson.slug},
-        ),
-    ):
-        try:
-            return reverse(name, kwargs=arguments)
-        except NoReverseMatch:
-            continue
-    return reverse("courseware:home")
+    return reverse(f"courseware:{resource.kind}", kwargs=kwargs)
 
 
 @method_decorator(xframe_options_exempt, name="dispatch")

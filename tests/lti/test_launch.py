@@ -54,6 +54,7 @@ def test_a_valid_launch_signs_the_learner_in_and_opens_the_problem(
 ):
     response, _ = platform.launch(client, custom=resource(content))
     assert response.status_code == 302
+    assert response["Location"] == "/courses/dl/credit/problems/work-this/"
     lti_user = LtiUser.objects.get(sub="lms-user-1")
     user = lti_user.auth_user
     assert signed_in_user_id(client) == str(user.pk)
@@ -86,7 +87,7 @@ def test_a_link_made_by_hand_opens_the_resource_in_its_target_uri(
     response, _ = platform.launch(
         client, **{"https://purl.imsglobal.org/spec/lti/claim/target_link_uri": target}
     )
-    assert response.status_code == 302
+    assert response["Location"] == "/courses/dl/credit/quizzes/quiz/"
     assert signed_in_user_id(client) is not None
 
 
@@ -200,10 +201,11 @@ def test_lti_pages_can_be_framed_by_the_lms_only(client, platform, content):
     refused = client.post("/lti/launch/", {"id_token": "x.y.z", "state": "s"})
     assert "X-Frame-Options" not in refused
     platform.launch(client, custom=resource(content))
-    page = client.get("/lti/jwks/")
+    page = client.get("/courses/dl/credit/problems/work-this/")
+    assert page.status_code == 200
     assert "X-Frame-Options" not in page
     policy = page["Content-Security-Policy"]
     assert policy.startswith("frame-ancestors 'self'")
     assert platform.issuer in policy
-    anonymous = client.__class__().get("/lti/jwks/")
+    anonymous = client.__class__().get("/")
     assert anonymous["X-Frame-Options"] == "DENY"

@@ -3,22 +3,18 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from courseware import selectors, services
 from courseware.api import serializers as s
 from courseware.api.errors import error_response
+from courseware.api.permissions import require_instructor
 from courseware.api.student_view import problems_visible
 from courseware.models import Problem
 
 ERRORS = {400: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
-
-
-def require_instructor(user, course) -> None:
-    if not selectors.user_is_instructor(user=user, course=course):
-        raise PermissionDenied("Only instructors of this course may do that.")
 
 
 def authored_problem(user, pk: int) -> Problem:

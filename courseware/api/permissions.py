@@ -1,27 +1,16 @@
-"""Who may do what in the API: course roles (CourseMembership) and site staff."""
+"""Who may do what in the API: course roles (CourseMembership) and site staff.
 
-from rest_framework.permissions import BasePermission
+Reading follows ``courseware.selectors`` (a student sees their courses and their
+own work); writing problems and reading gradebooks needs the instructor role.
+"""
+
+from rest_framework.exceptions import PermissionDenied
 
 from courseware import selectors
+from courseware.models import Course
 
 
-class IsCourseInstructor(BasePermission):
-    """Object permission: instructors of the object's course, and staff."""
-
-    message = "Only instructors of this course may do that."
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        return selectors.user_is_instructor(user=request.user, course=course_of(obj))
-
-
-def course_of(obj):
-    """The course a course, lesson, problem or quiz belongs to."""
-    for path in ("course", "lesson.course"):
-        target = obj
-        try:
-            for name in path.split("."):
-                target = getattr(target, name)
-        except AttributeError:
-            continue
-        return target
-    return obj
+def require_instructor(user, course: Course) -> None:
+    """Raise 403 unless ``user`` teaches ``course`` (or is staff)."""
+    if not selectors.user_is_instructor(user=user, course=course):
+        raise PermissionDenied("Only instructors of this course may do that.")

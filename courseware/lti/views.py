@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 # How long a used nonce is remembered; id_tokens live minutes, not hours.
 NONCE_MEMORY_SECONDS = 24 * 3600
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+DEEP_LINKING_SETTINGS = (
+    "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+)
 
 
 def page(title: str, body: str, status: int = 200) -> HttpResponse:
@@ -239,6 +242,18 @@ class DeepLinkView(View):
         if not services.is_teaching_launch(lti_launch):
             return refuse("Only instructors can add Tracegrade content to a course.")
         refs = request.POST.getlist("resource")
+        settings_claim = lti_launch.get_claim(DEEP_LINKING_SETTINGS) or {}
+        if (
+            len(refs) > 1
+            and str(settings_claim.get("accept_multiple")).lower() == "false"
+        ):
+            return page(
+                "Add Tracegrade content",
+                format_html(
+                    "<p>{}</p>", "This LMS takes one item at a time: check one."
+                ),
+                400,
+            )
         if not refs:
             return page(
                 "Add Tracegrade content",
@@ -255,7 +270,7 @@ class DeepLinkView(View):
             return refuse(str(exc), 400)
         deep_link = lti_launch.get_message_launch().get_deep_link()
         token = deep_link.get_response_jwt(resources)
-        return_url = deep_link._deep_link_settings["deep_link_return_url"]
+        return_url = settings_claim["deep_link_return_url"]
         form = format_html(
             '<form id="deep-link-response" method="post" action="{}">'
             '<input type="hidden" name="JWT" value="{}">'
@@ -272,12 +287,7 @@ def frame_ancestors(lti_launch: LtiLaunch) -> list[str]:
     urls = [lti_launch.get_claim("iss") or ""]
     presentation = lti_launch.launch_presentation_claim or {}
     urls.append(presentation.get("return_url") or "")
-    deep_linking = (
-        lti_launch.get_claim(
-            "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
-        )
-        or {}
-    )
+    deep_linking = lti_launch.get_claim(DEEP_LINKING_SETTINGS) or {}
     urls.append(deep_linking.get("deep_link_return_url") or "")
     origins = []
     for url in urls:

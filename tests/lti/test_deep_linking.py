@@ -95,3 +95,24 @@ def test_deep_link_refuses_an_unknown_resource(client, platform, content):
     deep_link_launch(client, platform)
     response = client.post("/lti/deep-link/", {"resource": ["problem:not-a-number"]})
     assert response.status_code == 400
+
+
+def test_one_pick_only_when_the_lms_accepts_one(client, platform, content):
+    settings_claim = DL + "deep_linking_settings"
+    platform.launch(
+        client,
+        message_type="LtiDeepLinkingRequest",
+        roles=(INSTRUCTOR,),
+        **{
+            settings_claim: {
+                "deep_link_return_url": f"{platform.issuer}/deep_links",
+                "accept_types": ["ltiResourceLink"],
+                "accept_presentation_document_targets": ["iframe"],
+                "accept_multiple": False,
+            }
+        },
+    )
+    picks = {"resource": [f"quiz:{content.quiz.pk}", f"problem:{content.problem.pk}"]}
+    assert client.post("/lti/deep-link/", picks).status_code == 400
+    one = client.post("/lti/deep-link/", {"resource": [f"quiz:{content.quiz.pk}"]})
+    assert one.status_code == 200 and b'name="JWT"' in one.content

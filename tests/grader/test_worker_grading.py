@@ -2,9 +2,11 @@
 
 import os
 import signal
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from kombu import Connection
 
 from config.celery import app
 from courseware.models import StepResult, Submission
@@ -72,30 +74,65 @@ def _in_flight(ids) -> Submission | None:
     return Submission.objects.filter(pk__in=ids, status="grading").first()
 
 
-def test_sigkill_during_a_batch_still_grades_each_submission_once(
+def _assert_graded_once(ids, steps: int, log: str) -> None:
+    for submission in Submission.objects.filter(pk__in=ids):
+        assert submission.status == "graded", log
+        assert submission.deliveries >= 1
+        assert StepResult.objects.filter(submission=submission).count() == steps
+        assert len(submission.result["steps"]) == steps
+        assert submission.score == pytest.approx((steps - 1) / steps)
+    assert StepResult.objects.filter(submission__in=ids).count() == steps * len(ids)
+
+
+def test_sigkill_of_pool_processes_mid_batch_grades_each_once(
     worker_factory, make_submission
 ):
-    worker = worker_factory(broker_url=_broker(), WORKER_CONCURRENCY="2")
+    # Redis: the prefork pool talks to its processes over private pipes, so a
+    # killed process is replaced and its message is redelivered at once (the
+    # filesystem transport's classic pool can deadlock when a process dies).
+    url = redis_url()
+    worker = worker_factory(broker_url=url, WORKER_CONCURRENCY="2")
     answers = _long_chain_answers()
     batch = [make_submission(answers, spec=LONG_CHAIN) for _ in range(30)]
     ids = [s.pk for s in batch]
-    _enqueue(batch)
+    with Connection(url) as connection:
+        for submission in batch:
+            app.send_task(
+                "grader.tasks.grade_submission",
+                args=[str(submission.pk)],
+                queue="grading",
+                connection=connection,
+            )
 
-    # Kill both pool processes while a submission is being graded.
     in_flight = wait_for(lambda: _in_flight(ids), timeout=60, interval=0.002)
     for pid in worker.pool_pids():
         os.kill(pid, signal.SIGKILL)
     killed_at = timezone.now()
 
     wait_for(lambda: _graded(ids), timeout=120)
-    steps = len(answers)
-    for submission in Submission.objects.filter(pk__in=ids):
-        assert submission.deliveries >= 1, worker.log()
-        assert StepResult.objects.filter(submission=submission).count() == steps
-        assert len(submission.result["steps"]) == steps
-        assert submission.score == pytest.approx((steps - 1) / steps)
-    assert StepResult.objects.filter(submission__in=ids).count() == steps * len(ids)
+    _assert_graded_once(ids, len(answers), worker.log())
     # The one seen mid-grading either finished just before the kill, or was
-    # redelivered and graded by the restarted pool process.
+    # redelivered and graded by the replacement process.
     in_flight.refresh_from_db()
     assert in_flight.graded_at <= killed_at or in_flight.deliveries >= 2, worker.log()
+
+
+def test_sigkill_of_the_whole_worker_mid_batch_then_sweep(
+    worker_factory, make_submission
+):
+    """A dead worker's unacknowledged messages may be gone; the sweeper resends them."""
+    from grader.services import submissions_sweep
+
+    worker = worker_factory(broker_url=_broker())
+    answers = _long_chain_answers()
+    batch = [make_submission(answers, spec=LONG_CHAIN) for _ in range(20)]
+    ids = [s.pk for s in batch]
+    _enqueue(batch)
+    wait_for(lambda: _in_flight(ids), timeout=60, interval=0.002)
+    worker.kill(signal.SIGKILL)
+
+    replacement = worker_factory(broker_url=_broker())
+    # Everything not yet graded counts as stale an hour from now.
+    submissions_sweep(now=timezone.now() + timedelta(hours=1))
+    wait_for(lambda: _graded(ids), timeout=120)
+    _assert_graded_once(ids, len(answers), replacement.log())

@@ -20,9 +20,10 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_content content/
 	$(BIN)/python manage.py create_demo_accounts
-	@echo "Serving http://127.0.0.1:8000/ with one Celery worker. Ctrl-C stops both."
+	@echo "Serving http://127.0.0.1:8000/ with one Celery worker (and its beat). Ctrl-C stops both."
 	@bash -c 'trap "kill 0" EXIT; \
-	  $(BIN)/celery -A config worker -Q grading,default --concurrency 2 -l info & \
+	  $(BIN)/celery -A config worker -B -Q grading,default --concurrency 2 -l info \
+	    --schedule var/celerybeat-schedule & \
 	  $(BIN)/python manage.py runserver 127.0.0.1:8000 --noreload & \
 	  wait'
 

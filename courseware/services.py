@@ -330,6 +330,14 @@ def submission_enqueue(*, submission_id: str) -> bool:
             error,
         )
         return False
+    except Exception:
+        # Anything else from the Celery client (say, "Acquire on closed pool"):
+        # the row is committed already, so the student's request must not fail.
+        logger.exception(
+            "Unexpected error enqueueing submission %s; it stays queued for the sweeper.",
+            submission_id,
+        )
+        return False
     return True
 
 

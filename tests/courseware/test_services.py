@@ -199,6 +199,7 @@ def test_grading_is_enqueued_on_commit(
         OperationalError("broker down"),
         ConnectionRefusedError(111, "refused"),
         OSError("no route"),
+        RuntimeError("Acquire on closed pool"),
     ],
 )
 def test_broker_down_never_loses_the_submission(

@@ -308,3 +308,45 @@ class StepResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step_id}: {self.status}"
+
+
+class QuestionTest(models.Model):
+    """A stored test case of a problem (like STACK's question tests).
+
+    ``answers`` maps step ids to answer templates: literal text, or ``{key}``
+    (the step's correct value in the variant under test) optionally followed by
+    ``+n``, ``-n`` or ``*n``; see ``courseware.authoring.question_tests``.
+    The test passes on a variant when the grade has ``expected_score`` and every
+    step listed in ``expected_statuses`` has that status.
+    """
+
+    problem = models.ForeignKey(
+        Problem, on_delete=models.CASCADE, related_name="question_tests"
+    )
+    name = models.CharField(max_length=200)
+    answers = models.JSONField(
+        default=dict,
+        help_text='Step id -> answer, e.g. {"forward:u": "{key}+1"}. '
+        "{key} is the step's correct value in the variant; +n, -n or *n may follow.",
+    )
+    expected_score = models.FloatField(help_text="0..1")
+    expected_statuses = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Step id -> status, e.g. {"forward:u": "incorrect", '
+        '"forward:v": "carried"}; steps not listed are not checked.',
+    )
+    variants = models.PositiveIntegerField(
+        default=5, help_text="How many random variants the test runs on."
+    )
+
+    class Meta:
+        ordering = ["problem", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["problem", "name"], name="courseware_questiontest_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.problem}: {self.name}"

@@ -1,0 +1,161 @@
+"""A problem spec as the text an author edits: YAML (JSON is accepted too).
+
+``spec_load`` turns the text into a spec and lists what is wrong with it,
+each problem naming the field and the line of the text it is on. The checks
+are ``engine.specs.validate`` (via ``courseware.content_io.spec_errors``'s
+engine call); the line comes from PyYAML's composed node tree, so an author
+sees "line 7: layers[1].activation: unknown activation 'rleu'".
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from engine.specs import validate
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """One thing wrong with a spec's text: the field, the 1-based line, the message."""
+
+    field: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        return f"{where}{self.field}: {self.message}"
+
+
+def spec_dump(spec: Any) -> str:
+    """The spec as block YAML in its own key order; multi-line text as ``|`` blocks."""
+    top = _Block(spec) if isinstance(spec, dict) else spec
+    return yaml.dump(
+        top, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=88
+    )
+
+
+def spec_load(text: str, *, prompt: str = "") -> tuple[Any, list[SpecProblem]]:
+    """Parse and check spec text. Returns ``(spec, problems)``; no problems means valid.
+
+    ``prompt`` stands in for a missing ``spec.prompt`` (the engine asks
+    expression, numeric and choice specs for the question's text).
+
+    Examples
+    ========
+
+    >>> spec, problems = spec_load("kind: essay\\n")
+    >>> [str(p) for p in problems]
+    ["line 1: kind: unknown kind 'essay'; use scalar_trace, network_trace, expression, numeric or choice"]
+    """
+    try:
+        root = yaml.compose(text)
+        spec = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        return None, [
+            SpecProblem("spec", f"not valid YAML: {problem}", mark and mark.line + 1)
+        ]
+    if not isinstance(spec, dict):
+        return spec, [
+            SpecProblem("spec", "a spec must be a mapping with a 'kind' field", 1)
+        ]
+    checked = spec if spec.get("prompt") or not prompt else {**spec, "prompt": prompt}
+    problems = [
+        SpecProblem(
+            error.field, error.message, spec_line(root, error.field, error.line)
+        )
+        for error in validate(checked)
+    ]
+    return spec, problems
+
+
+def spec_line(root: yaml.Node | None, field: str, program_line: int | None = None):
+    """The 1-based line of ``field`` (``layers[1].activation``) in the composed text.
+
+    The deepest node of the path that exists is used, so a missing key points
+    at its parent. ``program_line`` (a line inside a multi-line text value,
+    such as ``program``) is added to the value's first line.
+    """
+    if root is None:
+        return None
+    node, key_node = root, None
+    for name, index in _PATH_PART.findall(field or ""):
+        child = _child(node, name, int(index) if index else None)
+        if child is None:
+            break
+        key_node, node = child
+    if node is root:
+        return root.start_mark.line + 1
+    line = (key_node or node).start_mark.line + 1
+    if program_line and isinstance(node, yaml.ScalarNode):
+        # A "|" block starts on the line after its key; a plain or quoted
+        # scalar starts on the key's own line.
+        first = node.start_mark.line + (2 if node.style in ("|", ">") else 1)
+        line = first + program_line - 1
+    return line
+
+
+def _child(node, name: str, index: int | None):
+    """``(key node, value node)`` of a mapping key or a sequence item, or ``None``."""
+    if index is not None:
+        if isinstance(node, yaml.SequenceNode) and index < len(node.value):
+            return None, node.value[index]
+        return None
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == name:
+                return key, value
+    return None
+
+
+class _Block(dict):
+    """The top-level mapping: always block style, however small."""
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Lists of numbers (matrix rows, ranges) stay on one line; text blocks use ``|``."""
+
+
+def _represent_str(dumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _represent_list(dumper, value: list):
+    flat = all(not isinstance(item, dict | list) for item in value)
+    rows = all(isinstance(item, list) for item in value) and all(
+        not isinstance(x, dict | list) for item in value for x in item
+    )
+    return dumper.represent_sequence(
+        "tag:yaml.org,2002:seq", value, flow_style=flat or (rows and bool(value))
+    )
+
+
+def _represent_dict(dumper, value: dict):
+    # Leaf mappings ({x: 2, y: 3}, {int: [1, 5]}, {rel: 0.001}) read best inline.
+    leaf = len(value) <= 6 and all(
+        not isinstance(v, dict | list)
+        or (isinstance(v, list) and all(not isinstance(x, dict | list) for x in v))
+        for v in value.values()
+    )
+    text = any(isinstance(v, str) and len(v) > 30 for v in value.values())
+    return dumper.represent_mapping(
+        "tag:yaml.org,2002:map", value, flow_style=leaf and not text
+    )
+
+
+_BlockDumper.add_representer(str, _represent_str)
+_BlockDumper.add_representer(dict, _represent_dict)
+_BlockDumper.add_representer(
+    _Block,
+    lambda dumper, value: dumper.represent_mapping(
+        "tag:yaml.org,2002:map", value, flow_style=False
+    ),
+)
+_BlockDumper.add_representer(list, _represent_list)

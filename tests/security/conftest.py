@@ -138,16 +138,22 @@ def endpoints(resolver=None, prefix: str = "", namespace: str = ""):
             yield Endpoint(name, route, tuple(regex.groupindex), entry.callback)
 
 
-def url_kwargs(world: World, endpoint: Endpoint) -> dict:
+def url_kwargs(
+    world: World,
+    endpoint: Endpoint,
+    problem: Problem | None = None,
+    submission: Submission | None = None,
+) -> dict:
     """Concrete values for an endpoint's parameters, pointing at the world's objects."""
-    problem_pk = world.problem.pk
+    problem = problem or world.problem
+    submission = submission or world.submission
     values = {
         "course_slug": world.course.slug,
         "lesson_slug": world.lesson.slug,
-        "problem_slug": world.problem.slug,
+        "problem_slug": problem.slug,
         "quiz_slug": world.quiz.slug,
-        "submission_id": world.submission.pk,
+        "submission_id": submission.pk,
         "registration_uuid": uuid.uuid4(),
-        "pk": world.submission.pk if "submission" in endpoint.name else problem_pk,
+        "pk": submission.pk if "submission" in endpoint.name else problem.pk,
     }
     return {name: values[name] for name in endpoint.params}

@@ -1,0 +1,111 @@
+"""Production cookies and headers: what a browser receives from a production process.
+
+The test process runs the production settings (``DEBUG`` off) except for
+plain-HTTP redirects, so responses here carry production headers.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from courseware.lti.middleware import LtiFramingMiddleware
+from tests.security.conftest import PASSWORD
+
+ROOT = settings.BASE_DIR
+STRONG_KEY = "k" * 20 + "x9Q-r7Zp2Lm4Nv8Tq3Ws6Yb1Hc5Jd0Fg"
+PRINT_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings as s
+names = ["DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE",
+         "SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_SECURE", "X_FRAME_OPTIONS",
+         "SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_PROXY_SSL_HEADER"]
+print(json.dumps({n: getattr(s, n) for n in names}))
+"""
+
+
+def test_production_settings_from_a_clean_environment():
+    dropped = ("DEBUG", "SECRET_KEY", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    env.update(
+        DEBUG="0", SECRET_KEY=STRONG_KEY, DJANGO_SETTINGS_MODULE="config.settings"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values == {
+        "DEBUG": False,
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "CSRF_COOKIE_SECURE": True,
+        "X_FRAME_OPTIONS": "DENY",
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+        "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
+    }
+
+
+@pytest.mark.django_db
+def test_pages_refuse_framing_and_sniffing_and_pin_https():
+    response = Client().get(reverse("login"), secure=True)
+    assert response.status_code == 200
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    hsts = response.headers["Strict-Transport-Security"]
+    assert "max-age=31536000" in hsts and "includeSubDomains" in hsts
+
+
+@pytest.mark.django_db
+def test_session_and_csrf_cookies_are_secure(django_user_model):
+    django_user_model.objects.create_user(username="ada", password=PASSWORD)
+    client = Client()
+    client.get(reverse("login"), secure=True)
+    csrf = client.cookies["csrftoken"]
+    assert csrf["secure"] and csrf["samesite"] == "None"
+    response = client.post(
+        reverse("login"), {"username": "ada", "password": PASSWORD}, secure=True
+    )
+    assert response.status_code == 302
+    session = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert session["secure"] and session["httponly"]
+    # None, not Lax: the LMS shows Tracegrade in an iframe on another site.
+    assert session["samesite"] == "None"
+
+
+def _launch(present: bool):
+    claims = {"iss": "https://canvas.example.edu"}
+    return SimpleNamespace(
+        is_present=present,
+        get_claim=claims.get,
+        launch_presentation_claim={"return_url": "https://lms.example.org/back"},
+    )
+
+
+def test_only_an_lti_session_may_be_framed_and_only_by_its_platform():
+    request = RequestFactory().get("/")
+    request.lti_launch = _launch(present=True)
+    response = LtiFramingMiddleware(lambda r: HttpResponse("ok"))(request)
+    assert response.xframe_options_exempt is True
+    policy = response.headers["Content-Security-Policy"]
+    assert policy.startswith("frame-ancestors 'self' ")
+    assert set(policy.split()[2:]) == {
+        "https://canvas.example.edu",
+        "https://lms.example.org",
+        *settings.LTI_FRAME_ANCESTORS,
+    }
+    request.lti_launch = _launch(present=False)
+    response = LtiFramingMiddleware(lambda r: HttpResponse("ok"))(request)
+    assert not getattr(response, "xframe_options_exempt", False)
+    assert "Content-Security-Policy" not in response.headers

@@ -165,7 +165,7 @@ def _numbers(text: str):
 
     value = ast.literal_eval(text)
     if not isinstance(value, int | float | list) or isinstance(value, bool):
-        raise ValueError(text)
+        raise ValueError(text)  # noqa: TRY004 - the caller catches ValueError
     return value
 
 

@@ -5,7 +5,8 @@ Layout of a content folder (the files are the source of truth)::
     course.yaml             slug, title, description
     lessons/<slug>.md       YAML front matter (title, slug, order, ...) + Markdown body
     problems/<slug>.yaml    slug, title, lesson, order, kind, prompt, points,
-                            attempt_limit, reveal_policy, [due_at, published,] spec
+                            attempt_limit, reveal_policy, [due_at, published,] spec,
+                            [tests: question tests, see courseware.authoring]
     quizzes/<slug>.yaml     slug, title, lesson, [opens_at, due_at, max_attempts,]
                             problems: [problem slugs, in order]
 
@@ -27,6 +28,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from courseware import services
+from courseware.authoring import services as authoring_services
 from courseware.models import Course, Lesson, Problem, Quiz
 
 PROBLEM_KEYS = {
@@ -42,6 +44,7 @@ PROBLEM_KEYS = {
     "due_at",
     "published",
     "spec",
+    "tests",
 }
 QUIZ_KEYS = {
     "slug",
@@ -287,6 +290,7 @@ def _read_problem(path: Path, lesson_slugs: set[str], errors: list[str]) -> dict
     if not isinstance(order, int) or isinstance(order, bool) or order < 0:
         errors.append(f"{path}: order: must be a whole number >= 0")
     due_at = _read_datetime(path, "due_at", data.get("due_at"), errors)
+    tests = _read_question_tests(path, data.get("tests"), errors)
     if len(errors) > before:
         return None
     return {
@@ -304,7 +308,47 @@ def _read_problem(path: Path, lesson_slugs: set[str], errors: list[str]) -> dict
             "order": order,
             "published": bool(data.get("published", True)),
         },
+        "tests": tests,
     }
+
+
+def _read_question_tests(path: Path, tests: Any, errors: list[str]) -> list[dict]:
+    """A problem's ``tests:`` (question tests; see ``courseware.authoring.question_tests``)."""
+    if tests is None:
+        return []
+    if not isinstance(tests, list):
+        errors.append(f"{path}: tests: must be a list of question tests")
+        return []
+    read = []
+    for index, test in enumerate(tests):
+        where = f"{path}: tests[{index}]"
+        if not isinstance(test, dict) or not test.get("name"):
+            errors.append(
+                f"{where}: each test needs a name, answers and expected_score"
+            )
+            continue
+        unknown = set(test) - {"name", "answers", "expected_score",
+                               "expected_statuses", "variants"}  # fmt: skip
+        if unknown:
+            errors.append(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+        answers, statuses = test.get("answers"), test.get("expected_statuses", {})
+        score, variants = test.get("expected_score"), test.get("variants", 5)
+        if not isinstance(answers, dict) or not answers:
+            errors.append(f"{where}.answers: must map step ids to answers")
+        if not isinstance(statuses, dict):
+            errors.append(f"{where}.expected_statuses: must map step ids to statuses")
+        if isinstance(score, bool) or not isinstance(score, int | float):
+            errors.append(f"{where}.expected_score: must be a number from 0 to 1")
+        if isinstance(variants, bool) or not isinstance(variants, int) or variants < 1:
+            errors.append(f"{where}.variants: must be a whole number >= 1")
+        read.append({
+            "name": str(test["name"]),
+            "answers": {str(k): str(v) for k, v in (answers or {}).items()},
+            "expected_score": float(score) if isinstance(score, int | float) else 0.0,
+            "expected_statuses": statuses if isinstance(statuses, dict) else {},
+            "variants": variants if isinstance(variants, int) else 5,
+        })  # fmt: skip
+    return read
 
 
 def _read_quiz(
@@ -413,6 +457,10 @@ def import_folder(folder: Path) -> ImportReport:
         problem, changed = services.problem_upsert(
             lesson=lesson, slug=item["slug"], **item["fields"]
         )
+        tests_changed = authoring_services.question_tests_replace(
+            problem=problem, tests=item["tests"]
+        )
+        changed = changed or tests_changed
         problems[(lesson.slug, problem.slug)] = problem
         report.record(
             f"problem {problem.slug} (v{problem.version})", new=new, changed=changed
@@ -581,4 +629,7 @@ def problem_to_data(problem: Problem) -> dict[str, Any]:
         data["published"] = False
     data["prompt"] = problem.prompt
     data["spec"] = problem.spec
+    tests = authoring_services.question_tests_data(problem=problem)
+    if tests:
+        data["tests"] = tests
     return data

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from courseware.content_io import dump_yaml
 from engine.specs import validate
 
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -32,11 +33,10 @@ class SpecProblem:
 
 
 def spec_dump(spec: Any) -> str:
-    """The spec as block YAML in its own key order; multi-line text as ``|`` blocks."""
-    top = _Block(spec) if isinstance(spec, dict) else spec
-    return yaml.dump(
-        top, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=88
-    )
+    """The spec as the content files write it (``courseware.content_io.dump_yaml``)."""
+    if not isinstance(spec, dict):
+        return yaml.safe_dump(spec)
+    return dump_yaml(spec)
 
 
 def spec_load(text: str, *, prompt: str = "") -> tuple[Any, list[SpecProblem]]:
@@ -112,50 +112,3 @@ def _child(node, name: str, index: int | None):
             if isinstance(key, yaml.ScalarNode) and key.value == name:
                 return key, value
     return None
-
-
-class _Block(dict):
-    """The top-level mapping: always block style, however small."""
-
-
-class _BlockDumper(yaml.SafeDumper):
-    """Lists of numbers (matrix rows, ranges) stay on one line; text blocks use ``|``."""
-
-
-def _represent_str(dumper, value: str):
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-def _represent_list(dumper, value: list):
-    flat = all(not isinstance(item, dict | list) for item in value)
-    rows = all(isinstance(item, list) for item in value) and all(
-        not isinstance(x, dict | list) for item in value for x in item
-    )
-    return dumper.represent_sequence(
-        "tag:yaml.org,2002:seq", value, flow_style=flat or (rows and bool(value))
-    )
-
-
-def _represent_dict(dumper, value: dict):
-    # Leaf mappings ({x: 2, y: 3}, {int: [1, 5]}, {rel: 0.001}) read best inline.
-    leaf = len(value) <= 6 and all(
-        not isinstance(v, dict | list)
-        or (isinstance(v, list) and all(not isinstance(x, dict | list) for x in v))
-        for v in value.values()
-    )
-    text = any(isinstance(v, str) and len(v) > 30 for v in value.values())
-    return dumper.represent_mapping(
-        "tag:yaml.org,2002:map", value, flow_style=leaf and not text
-    )
-
-
-_BlockDumper.add_representer(str, _represent_str)
-_BlockDumper.add_representer(dict, _represent_dict)
-_BlockDumper.add_representer(
-    _Block,
-    lambda dumper, value: dumper.represent_mapping(
-        "tag:yaml.org,2002:map", value, flow_style=False
-    ),
-)
-_BlockDumper.add_representer(list, _represent_list)

@@ -2,9 +2,9 @@
 
 ``spec_load`` turns the text into a spec and lists what is wrong with it,
 each problem naming the field and the line of the text it is on. The checks
-are ``engine.specs.validate`` (via ``courseware.content_io.spec_errors``'s
-engine call); the line comes from PyYAML's composed node tree, so an author
-sees "line 7: layers[1].activation: unknown activation 'rleu'".
+are ``engine.specs.validate`` and, for randomized specs, ``check_variants`` on
+the first ``VARIANTS_CHECKED`` variants. The line comes from PyYAML's composed
+node tree, so an author sees "line 7: layers[1].activation: unknown activation 'rleu'".
 """
 
 import re
@@ -14,8 +14,9 @@ from typing import Any
 import yaml
 
 from courseware.content_io import dump_yaml
-from engine.specs import validate
+from engine.specs import check_variants, validate
 
+VARIANTS_CHECKED = 200  # random variants checked for undefined values on save
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -72,7 +73,27 @@ def spec_load(text: str, *, prompt: str = "") -> tuple[Any, list[SpecProblem]]:
         )
         for error in validate(checked)
     ]
+    if not problems and spec.get("randomize"):
+        problems = _undefined_variants(checked, root)
     return spec, problems
+
+
+def _undefined_variants(spec: dict, root) -> list[SpecProblem]:
+    """Randomisation checked on more variants than ``validate`` does, with the seeds."""
+    undefined = check_variants(spec, range(1, VARIANTS_CHECKED + 1))
+    if not undefined:
+        return []
+    examples = "; ".join(
+        f"variant {seed}: {message}" for seed, message in undefined[:3]
+    )
+    return [
+        SpecProblem(
+            "randomize",
+            f"{len(undefined)} of the first {VARIANTS_CHECKED} variants are undefined "
+            f"({examples}); narrow the ranges",
+            spec_line(root, "randomize"),
+        )
+    ]
 
 
 def spec_line(root: yaml.Node | None, field: str, program_line: int | None = None):

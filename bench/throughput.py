@@ -31,16 +31,15 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -93,7 +92,7 @@ class Stack:
 
     # --- lifecycle ---------------------------------------------------------------
 
-    def __enter__(self) -> "Stack":
+    def __enter__(self) -> Self:
         try:
             self.start()
         except BaseException:
@@ -164,23 +163,21 @@ class Stack:
                     os.killpg(process.pid, signal.SIGKILL)
                     process.wait()
         self.processes.clear()
-        try:
+        if "django" in sys.modules and getattr(self, "env", None):
             from django.db import connections
 
             connections.close_all()
-        except Exception:  # noqa: BLE001 - Django may never have started
-            pass
         self._database_drop()
         if getattr(self, "tmp", None):
             shutil.rmtree(self.tmp, ignore_errors=True)
 
     def _spawn(self, name: str, argv: list[str]) -> None:
-        log = open(self.tmp / f"{name}.log", "ab")
         env = {**os.environ, **getattr(self, "env", {})}
-        self.processes.append(
-            subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log,
-                             stderr=subprocess.STDOUT, start_new_session=True)
-        )  # fmt: skip
+        with open(self.tmp / f"{name}.log", "ab") as log:  # the child keeps its copy
+            self.processes.append(
+                subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+            )  # fmt: skip
 
     def _admin(self, sql: str) -> None:
         import psycopg
@@ -414,7 +411,6 @@ def machine() -> str:
 
     import psycopg
     import redis
-
     from django.db import connection
 
     with connection.cursor() as cursor:

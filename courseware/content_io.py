@@ -333,6 +333,7 @@ def _read_question_tests(path: Path, tests: Any, errors: list[str]) -> list[dict
             errors.append(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
         answers, statuses = test.get("answers"), test.get("expected_statuses", {})
         score, variants = test.get("expected_score"), test.get("variants", 5)
+        before = len(errors)
         if not isinstance(answers, dict) or not answers:
             errors.append(f"{where}.answers: must map step ids to answers")
         if not isinstance(statuses, dict):
@@ -341,13 +342,14 @@ def _read_question_tests(path: Path, tests: Any, errors: list[str]) -> list[dict
             errors.append(f"{where}.expected_score: must be a number from 0 to 1")
         if isinstance(variants, bool) or not isinstance(variants, int) or variants < 1:
             errors.append(f"{where}.variants: must be a whole number >= 1")
-        read.append({
-            "name": str(test["name"]),
-            "answers": {str(k): str(v) for k, v in (answers or {}).items()},
-            "expected_score": float(score) if isinstance(score, int | float) else 0.0,
-            "expected_statuses": statuses if isinstance(statuses, dict) else {},
-            "variants": variants if isinstance(variants, int) else 5,
-        })  # fmt: skip
+        if len(errors) == before:
+            read.append({
+                "name": str(test["name"]),
+                "answers": {str(k): str(v) for k, v in answers.items()},
+                "expected_score": float(score),
+                "expected_statuses": statuses,
+                "variants": variants,
+            })  # fmt: skip
     return read
 
 

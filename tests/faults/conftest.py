@@ -106,8 +106,8 @@ def point_app_at(url: str, monkeypatch) -> None:
     monkeypatch.setenv("CELERY_BROKER_URL", url)
     monkeypatch.setattr(app.conf, "broker_url", url)
     monkeypatch.setattr(app.conf, "broker_write_url", None)
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Swap the pool out, never close it: monkeypatch puts the original back for
+    # the tests that follow, and a closed one fails with "Acquire on closed pool".
     monkeypatch.setattr(app, "_pool", None)
     monkeypatch.setattr(app.amqp, "_producer_pool", None)
 

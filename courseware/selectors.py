@@ -318,3 +318,47 @@ def problem_gradebook_rows(*, problem: Problem) -> list[ProblemGradebookRow]:
         )
         for row in per_student
     ]
+
+
+# Only these keys of a stored step result ever reach a student; ``expected`` is
+# added separately, and only when the reveal policy allows it (an allow-list, so
+# a field the grader adds later stays private until it is listed here).
+PUBLIC_STEP_KEYS = (
+    "id",
+    "status",
+    "score",
+    "message",
+    "misconception",
+    "interpreted",
+    "builds_on",
+    "column",
+)
+
+
+def answer_key_visible_to(*, submission: Submission, user) -> bool:
+    """Whether ``user`` may see the answer key of ``submission`` now.
+
+    Course instructors always may; the student, when the reveal policy allows.
+    """
+    problem = submission.problem
+    if user_is_instructor(user=user, course=problem.lesson.course):
+        return True
+    return answer_key_visible(student=submission.student, problem=problem)
+
+
+def submission_result_for_viewer(*, submission: Submission, user) -> dict | None:
+    """The stored grade (contract 3) as ``user`` may see it, or None before grading.
+
+    Steps keep only ``PUBLIC_STEP_KEYS``, plus ``expected`` when the key is visible.
+    """
+    result = submission.result
+    if result is None:
+        return None
+    reveal = answer_key_visible_to(submission=submission, user=user)
+    steps = []
+    for step in result.get("steps", []):
+        public = {key: step.get(key) for key in PUBLIC_STEP_KEYS}
+        if reveal and step.get("expected") is not None:
+            public["expected"] = step["expected"]
+        steps.append(public)
+    return {**result, "steps": steps}

@@ -45,18 +45,6 @@ logger = logging.getLogger(__name__)
 
 TRACE_KINDS = {Problem.Kind.SCALAR_TRACE, Problem.Kind.NETWORK_TRACE}
 DEFAULT_ASK = ["forward", "local", "grad"]
-# Only these keys of a stored step result ever reach a browser; ``expected`` is
-# added separately, and only when the reveal policy allows it.
-PUBLIC_STEP_KEYS = (
-    "id",
-    "status",
-    "score",
-    "message",
-    "misconception",
-    "interpreted",
-    "builds_on",
-    "column",
-)
 SYSTEM_ERROR_MESSAGE = (
     "Grading failed on our side, not yours: this attempt does not count. "
     "Please submit again; if it keeps failing, contact the course staff."
@@ -87,14 +75,6 @@ def _problem_for(user, course_slug: str, lesson_slug: str, problem_slug: str):
         lesson=lesson, slug=problem_slug, user=user
     )
     return lesson, problem
-
-
-def reveal_allowed(*, submission: Submission, user) -> bool:
-    """Whether ``user`` may see the answer key of ``submission`` now."""
-    problem = submission.problem
-    if selectors.user_is_instructor(user=user, course=problem.lesson.course):
-        return True
-    return selectors.answer_key_visible(student=submission.student, problem=problem)
 
 
 # --- Pages ------------------------------------------------------------------------
@@ -364,12 +344,15 @@ def validate(
 ) -> JsonResponse:
     """POST ``{step_id, text}`` -> ``{ok, latex, message, column}``: parse only, no grade."""
     _, problem = _problem_for(request.user, course_slug, lesson_slug, problem_slug)
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return JsonResponse(
-            _preview(False, message="Send JSON: {step_id, text}."), status=400
-        )
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            return JsonResponse(
+                _preview(False, message="Send JSON: {step_id, text}."), status=400
+            )
+    else:  # a plain form post (no JavaScript, or a script's form encoding)
+        data = request.POST.dict()
     form = ValidateForm(data if isinstance(data, dict) else {})
     if not form.is_valid():
         return JsonResponse(_preview(False, message=_form_message(form)), status=400)
@@ -426,10 +409,11 @@ def submission_payload(submission: Submission, *, user) -> dict:
     result = submission.result or {}
     outcome = result.get("outcome") if done else None
     failed = submission.status == Submission.Status.ERROR or outcome == "error"
-    reveal = done and not failed and reveal_allowed(submission=submission, user=user)
+    reveal = done and not failed and selectors.answer_key_visible_to(submission=submission, user=user)
     steps = []
     if done and not failed:
-        steps = [_public_step(step, reveal) for step in result.get("steps", [])]
+        visible = selectors.submission_result_for_viewer(submission=submission, user=user)
+        steps = [_displayed(step) for step in visible["steps"]]
     message = SYSTEM_ERROR_MESSAGE if failed else (result.get("message") or "")
     return {
         "id": str(submission.id),
@@ -449,11 +433,10 @@ def submission_payload(submission: Submission, *, user) -> dict:
     }
 
 
-def _public_step(step: dict, reveal: bool) -> dict:
-    public = {key: step.get(key) for key in PUBLIC_STEP_KEYS}
-    if reveal and step.get("expected") is not None:
-        public["expected"] = _display(step["expected"])
-    return public
+def _displayed(step: dict) -> dict:
+    if step.get("expected") is not None:
+        return {**step, "expected": _display(step["expected"])}
+    return step
 
 
 def _display(value) -> str:

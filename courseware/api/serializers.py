@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from courseware import selectors
 from courseware.models import Course, Lesson, Problem, Quiz, Submission
 from courseware.services import ANSWER_MAX_LENGTH
 
@@ -234,12 +235,10 @@ class SubmissionSerializer(serializers.ModelSerializer):
         )  # fmt: skip
 
     def _result(self, submission) -> dict:
-        from courseware.api.student_view import result_for_viewer
-
         cache = self.context.setdefault("results", {})
         if submission.pk not in cache:
             cache[submission.pk] = (
-                result_for_viewer(
+                selectors.submission_result_for_viewer(
                     submission=submission, user=self.context["request"].user
                 )
                 or {}

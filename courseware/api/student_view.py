@@ -75,7 +75,6 @@ def variant_view(*, problem: Problem, variant: Variant) -> dict[str, Any]:
         view.update(step_ids=["answer"], nodes=[], edges=[], given={})
         return view
     from engine.specs import instantiate
-
     from engine.trace import trace
 
     spec = instantiate(problem.spec, variant.seed)
@@ -126,29 +125,7 @@ def symbols_for(*, problem: Problem, variant: Variant | None) -> list[str]:
     if problem.kind not in TRACE_KINDS:
         return []
     from engine.specs import instantiate
-
     from engine.trace import trace
 
     seed = variant.seed if variant is not None else None
     return [node.name for node in trace(instantiate(problem.spec, seed)).nodes]
-
-
-def result_for_viewer(*, submission, user) -> dict[str, Any] | None:
-    """The stored grade (contract 3) with ``expected`` removed unless the reveal
-    policy lets the student see the key (instructors always may)."""
-    result = submission.result
-    if result is None:
-        return None
-    course = submission.problem.lesson.course
-    reveal = selectors.user_is_instructor(
-        user=user, course=course
-    ) or selectors.answer_key_visible(
-        student=submission.student, problem=submission.problem
-    )
-    steps = []
-    for step in result.get("steps", []):
-        step = dict(step)
-        if not reveal:
-            step.pop("expected", None)
-        steps.append(step)
-    return {**result, "steps": steps}

@@ -131,12 +131,6 @@ def test_page_preview_raw_bytes(world, raw):
     assert response["Content-Type"] == "application/json"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG in courseware.views.validate: a multipart POST makes it read "
-    "request.body after the stream was parsed (RawPostDataException, a 500). "
-    "Remove this mark when fixed.",
-)
 @FUZZ
 @given(fields=st.dictionaries(step_ids, texts, max_size=8))
 def test_page_preview_form_encoded(world, fields):

@@ -9,6 +9,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from courseware.fields import DocumentJSONField
+
 
 class Course(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
@@ -55,7 +57,7 @@ class Lesson(models.Model):
     order = models.PositiveIntegerField(default=0)
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True, help_text="Markdown, with $math$.")
-    front_matter = models.JSONField(default=dict, blank=True)
+    front_matter = DocumentJSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["course", "order", "slug"]
@@ -93,7 +95,7 @@ class Problem(models.Model):
     slug = models.SlugField(max_length=100)
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    spec = models.JSONField(help_text="Contract 1 of DESIGN.md.")
+    spec = DocumentJSONField(help_text="Contract 1 of DESIGN.md.")
     prompt = models.TextField(blank=True, help_text="Markdown, with $math$.")
     points = models.FloatField(default=1.0)
     attempt_limit = models.PositiveIntegerField(
@@ -130,7 +132,7 @@ class ProblemVersion(models.Model):
         Problem, on_delete=models.CASCADE, related_name="versions"
     )
     number = models.PositiveIntegerField()
-    spec = models.JSONField()
+    spec = DocumentJSONField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -324,13 +326,13 @@ class QuestionTest(models.Model):
         Problem, on_delete=models.CASCADE, related_name="question_tests"
     )
     name = models.CharField(max_length=200)
-    answers = models.JSONField(
+    answers = DocumentJSONField(
         default=dict,
         help_text='Step id -> answer, e.g. {"forward:u": "{key}+1"}. '
         "{key} is the step's correct value in the variant; +n, -n or *n may follow.",
     )
     expected_score = models.FloatField(help_text="0..1")
-    expected_statuses = models.JSONField(
+    expected_statuses = DocumentJSONField(
         default=dict,
         blank=True,
         help_text='Step id -> status, e.g. {"forward:u": "incorrect", '

@@ -366,9 +366,12 @@ def _submission_store(
     quiz: Quiz | None,
 ) -> Submission:
     _submission_window_check(problem=problem, quiz=quiz)
-    variant = variant_get_or_create(student=student, problem=problem)
     # Lock the variant row so two concurrent submissions count attempts in turn.
-    variant = Variant.objects.select_for_update().get(pk=variant.pk)
+    locked = Variant.objects.select_for_update()
+    variant = locked.filter(problem=problem, student=student).first()
+    if variant is None:  # a first submission: make the variant, then lock it
+        variant = variant_get_or_create(student=student, problem=problem)
+        variant = locked.get(pk=variant.pk)
     answers_validate(problem=problem, answers=answers, seed=variant.seed)
     from courseware.selectors import attempt_limit_for, attempts_used
 
@@ -390,7 +393,13 @@ def _submission_store(
         idempotency_key=idempotency_key,
         quiz=quiz,
     )
-    _save(submission)
+    # Its foreign keys are objects loaded above and its id a fresh uuid4, so
+    # checking them again would cost a query each on the hot path; the database's
+    # constraints (idempotency key included) still hold.
+    submission.full_clean(
+        exclude=["id", "student", "problem", "problem_version", "variant", "quiz"]
+    )
+    submission.save()
     return submission
 
 

@@ -30,6 +30,7 @@ from django.utils.dateparse import parse_datetime
 from courseware import services
 from courseware.authoring import services as authoring_services
 from courseware.models import Course, Lesson, Problem, Quiz
+from engine.specs import validate
 
 PROBLEM_KEYS = {
     "slug",
@@ -55,7 +56,6 @@ QUIZ_KEYS = {
     "max_attempts",
     "problems",
 }
-KINDS = {choice.value for choice in Problem.Kind}
 REVEAL_POLICIES = {choice.value for choice in Problem.RevealPolicy}
 
 
@@ -89,8 +89,8 @@ class ImportReport:
 def spec_errors(spec: Any, *, prompt: str = "") -> list[tuple[str, str]]:
     """``(field, message)`` pairs for a bad spec; empty when it is valid.
 
-    Uses ``engine.specs.validate`` (the real checks: programs parse, shapes
-    match, activations exist); without it, only the shape of the mapping.
+    Uses ``engine.specs.validate`` (programs parse, shapes match, activations
+    exist).
     The engine asks expression, numeric and choice specs for the question's
     text; a spec without its own ``prompt`` is checked with the problem's.
     """
@@ -98,10 +98,6 @@ def spec_errors(spec: Any, *, prompt: str = "") -> list[tuple[str, str]]:
         return [("spec", "must be a mapping")]
     if prompt and not spec.get("prompt"):
         spec = {**spec, "prompt": prompt}
-    try:
-        from engine.specs import validate
-    except ImportError:
-        return _spec_errors_basic(spec)
     errors = []
     for error in validate(spec):
         where = error.field or "spec"
@@ -109,22 +105,6 @@ def spec_errors(spec: Any, *, prompt: str = "") -> list[tuple[str, str]]:
             where = f"{where} (line {error.line})"
         errors.append((where, error.message))
     return errors
-
-
-def _spec_errors_basic(spec: dict) -> list[tuple[str, str]]:
-    kind = spec.get("kind")
-    if kind not in KINDS:
-        return [
-            ("kind", f"unknown kind {kind!r}; use one of {', '.join(sorted(KINDS))}")
-        ]
-    required = {
-        "scalar_trace": ["program", "inputs"],
-        "network_trace": ["x", "layers", "loss"],
-        "expression": ["answer"],
-        "numeric": ["answer"],
-        "choice": ["options"],
-    }[kind]
-    return [(key, "is required") for key in required if key not in spec]
 
 
 # --- Reading -------------------------------------------------------------------

@@ -474,10 +474,8 @@ def problem_step_ids(*, problem: Problem, seed: int | None = None) -> set[str] |
     """
     if problem.kind in _SINGLE_ANSWER_KINDS:
         return {"answer"}
-    try:
-        from engine.trace import trace
-    except ImportError:
-        return None
+    from engine.trace import trace
+
     spec = {key: value for key, value in problem.spec.items() if key != "randomize"}
     try:
         key = trace(spec)

@@ -10,7 +10,6 @@ import json
 import logging
 import math
 import uuid
-from functools import lru_cache
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -31,20 +30,16 @@ from courseware.forms import (
     DepthPlotForm,
     ValidateForm,
     cell_groups,
-    trace_cells,
 )
 from courseware.graph_svg import graph_svg
 from courseware.models import Course, Problem, Quiz, Submission
 from courseware.rendering import render_markdown
+from courseware.workspace import problem_workspace
 from engine import depth as engine_depth
 from engine.expressions import ParseError, parse, to_latex
-from engine.specs import instantiate
-from engine.trace import trace as build_trace
 
 logger = logging.getLogger(__name__)
 
-TRACE_KINDS = {Problem.Kind.SCALAR_TRACE, Problem.Kind.NETWORK_TRACE}
-DEFAULT_ASK = ["forward", "local", "grad"]
 SYSTEM_ERROR_MESSAGE = (
     "Grading failed on our side, not yours: this attempt does not count. "
     "Please submit again; if it keeps failing, contact the course staff."
@@ -137,7 +132,7 @@ def problem_detail(
     lesson, problem = _problem_for(request.user, course_slug, lesson_slug, problem_slug)
     quiz = _quiz_param(request, lesson)
     variant = services.variant_get_or_create(student=request.user, problem=problem)
-    workspace = _workspace(problem, variant.seed)
+    workspace = problem_workspace(problem, variant.seed)
     errors: list[str] = []
     data = request.POST if request.method == "POST" else None
     form = _answers_form(problem, workspace, data)
@@ -159,7 +154,7 @@ def problem_detail(
     shown = _shown_submission(request, problem)
     owner = shown.student if shown else request.user
     if owner != request.user:  # an instructor looking at a student's attempt
-        workspace = _workspace(problem, shown.variant.seed)
+        workspace = problem_workspace(problem, shown.variant.seed)
     payload = submission_payload(shown, user=request.user) if shown else None
     if shown is not None and request.method == "GET":
         form = _answers_form(problem, workspace, None, initial=shown.answers)
@@ -274,66 +269,6 @@ def _history_entry(submission: Submission) -> dict:
 # --- The concrete problem a student works on ------------------------------------------
 
 
-def _workspace(problem: Problem, seed: int) -> dict:
-    """What the problem page shows for one variant: cells, symbols, given values, graph."""
-    spec_json = json.dumps(problem.spec, sort_keys=True)
-    return _workspace_cached(problem.kind, spec_json, seed)
-
-
-@lru_cache(maxsize=256)
-def _workspace_cached(kind: str, spec_json: str, seed: int) -> dict:
-    spec = instantiate(json.loads(spec_json), seed)
-    workspace = {
-        "kind": kind,
-        "trace": None,
-        "cells": [],
-        "step_ids": ["answer"],
-        "symbols": [str(s) for s in spec.get("symbols", [])],
-        "given": [],
-        "options": [],
-        "multiple": bool(spec.get("multiple")),
-    }
-    if kind in TRACE_KINDS:
-        trace = build_trace(spec)
-        step_ids = trace.steps(spec.get("ask", DEFAULT_ASK))
-        workspace.update(
-            trace=trace,
-            step_ids=step_ids,
-            cells=trace_cells(step_ids, trace.output),
-            symbols=[node.name for node in trace.nodes],
-            given=_given(spec),
-        )
-    elif kind == Problem.Kind.CHOICE:
-        letters = "abcdefghijklmnopqrstuvwxyz"
-        workspace["options"] = [
-            (str(o.get("key", o.get("id", letters[i]))), str(o.get("text", "")))
-            for i, o in enumerate(spec.get("options") or ())
-        ]  # never ``correct`` or ``feedback``: those are the key
-    return workspace
-
-
-def _given(spec: dict) -> list[tuple[str, str]]:
-    """The given numbers of a concrete trace spec, for the "Given" list."""
-    if spec.get("kind") == Problem.Kind.SCALAR_TRACE:
-        return [
-            (name, _number(value)) for name, value in spec.get("inputs", {}).items()
-        ]
-    given = [("x", json.dumps(spec.get("x")))]
-    for index, layer in enumerate(spec.get("layers", []), start=1):
-        given.append((f"W{index}", json.dumps(layer.get("W"))))
-        if layer.get("b") is not None:
-            given.append((f"b{index}", json.dumps(layer.get("b"))))
-        given.append((f"activation {index}", str(layer.get("activation", "identity"))))
-    given.append(("target", json.dumps(spec.get("target"))))
-    given.append(("loss", str(spec.get("loss", "squared_error"))))
-    given.append(("convention", str(spec.get("convention", "row"))))
-    return given
-
-
-def _number(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 # --- JSON endpoints ----------------------------------------------------------------------
 
 
@@ -357,7 +292,7 @@ def validate(
     if not form.is_valid():
         return JsonResponse(_preview(False, message=_form_message(form)), status=400)
     variant = services.variant_get_or_create(student=request.user, problem=problem)
-    workspace = _workspace(problem, variant.seed)
+    workspace = problem_workspace(problem, variant.seed)
     step_id, text = form.cleaned_data["step_id"], form.cleaned_data["text"]
     if step_id not in workspace["step_ids"]:
         return JsonResponse(

@@ -14,10 +14,9 @@ from django.db.models import Q, QuerySet
 
 from courseware import selectors
 from courseware.models import Problem, Variant
+from courseware.workspace import DEFAULT_ASK, TRACE_KINDS, problem_workspace
 
-TRACE_KINDS = {Problem.Kind.SCALAR_TRACE, Problem.Kind.NETWORK_TRACE}
 LEAF_OPS = {"input", "param", "const"}
-DEFAULT_ASK = ["forward", "local", "grad"]
 
 
 def problems_visible(*, user) -> QuerySet[Problem]:
@@ -120,12 +119,5 @@ def variant_view(*, problem: Problem, variant: Variant) -> dict[str, Any]:
 
 def symbols_for(*, problem: Problem, variant: Variant | None) -> list[str]:
     """Names a student may use in an answer: the graph's node names (with inputs)."""
-    if problem.kind == Problem.Kind.EXPRESSION:
-        return list((problem.spec or {}).get("symbols") or [])
-    if problem.kind not in TRACE_KINDS:
-        return []
-    from engine.specs import instantiate
-    from engine.trace import trace
-
     seed = variant.seed if variant is not None else None
-    return [node.name for node in trace(instantiate(problem.spec, seed)).nodes]
+    return problem_workspace(problem, seed)["symbols"]

@@ -352,9 +352,12 @@ def test_bad_answers_are_refused_with_a_clear_message(
 
 def test_answer_of_exactly_the_limit_is_accepted(choice_problem, users, sent):
     ann, _ = users
-    services.submission_create(
+    submission = services.submission_create(
         student=ann, problem=choice_problem, answers={"answer": "a" * 1000}
     )
+    submission.refresh_from_db()
+    assert submission.answers == {"answer": "a" * 1000}
+    assert submission.status == "queued"
 
 
 def test_trace_answers_must_be_step_ids(trace_problem, users):

@@ -1,7 +1,7 @@
 """A real Celery worker process picks tasks from each broker we support."""
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from kombu import Connection
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 def _send_heartbeat(broker_url: str, transport_options: dict | None = None) -> str:
     token = uuid.uuid4().hex
-    sent = datetime.now(timezone.utc).isoformat()
+    sent = datetime.now(UTC).isoformat()
     with Connection(broker_url, transport_options=transport_options or {}) as conn:
         app.send_task("grader.tasks.heartbeat", args=[token, sent], connection=conn,
                       queue="default")

@@ -103,9 +103,12 @@ def broker_url(tmp_path: Path) -> str:
 
 def point_app_at(url: str, monkeypatch) -> None:
     """Send this process's Celery messages to ``url`` (env first, as Celery reads it)."""
-    monkeypatch.setenv("CELERY_BROKER_URL", url)
-    monkeypatch.setattr(app.conf, "broker_url", url)
+    # Order matters: monkeypatch records what getattr returns, and Celery derives
+    # broker_write_url from broker_url and broker_url from the environment, so
+    # patching a source before what derives from it would "restore" the new URL.
     monkeypatch.setattr(app.conf, "broker_write_url", None)
+    monkeypatch.setattr(app.conf, "broker_url", url)
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
     # Swap the pool out, never close it: monkeypatch puts the original back for
     # the tests that follow, and a closed one fails with "Acquire on closed pool".
     monkeypatch.setattr(app, "_pool", None)

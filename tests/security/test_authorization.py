@@ -95,7 +95,9 @@ def test_authorization_matrix(world):
             if not _matches(response, expected):
                 wrong.append(f"{method} {url} as {role}: {response.status_code}, "
                              f"expected {expected}")  # fmt: skip
-            assert response.status_code < 500, wrong[-1]
+            assert response.status_code < 500, (
+                f"{method} {url} as {role}: {response.status_code}"
+            )
     assert wrong == []
 
 

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from courseware.authoring.services import PROBLEM_FIELDS
 from courseware.authoring.spec_text import spec_dump, spec_load
 from courseware.models import Problem
 
@@ -36,18 +37,7 @@ class ProblemAdminForm(forms.ModelForm):
 
     class Meta:
         model = Problem
-        fields = (
-            "lesson",
-            "slug",
-            "title",
-            "prompt",
-            "points",
-            "attempt_limit",
-            "reveal_policy",
-            "due_at",
-            "order",
-            "published",
-        )
+        fields = ("lesson", "slug", *PROBLEM_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

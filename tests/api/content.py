@@ -4,15 +4,8 @@ from dataclasses import dataclass
 
 from courseware import services
 from courseware.models import Course, CourseMembership, Lesson, Problem, Quiz
+from tests.grader.problems import WORK_THIS
 
-WORK_THIS = {
-    "kind": "scalar_trace",
-    "program": "u = x*y\nv = u + b\nz = v**2\n",
-    "inputs": {"x": 2, "y": 3, "b": 1},
-    "ask": ["forward", "local", "grad"],
-    "local_form": "either",
-    "tolerance": {"rel": 1.0e-3},
-}
 CHOICE = {
     "kind": "choice",
     "prompt": "What does a layer need for its gradients?",

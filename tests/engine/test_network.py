@@ -3,18 +3,7 @@ import pytest
 
 from engine.network import spec_errors
 from engine.trace import trace
-
-LESSON = {
-    "kind": "network_trace",
-    "x": [[1.0, 2.0]],
-    "layers": [
-        {"W": [[0.5, 0.3], [0.2, 0.4]], "activation": "relu"},
-        {"W": [[0.1], [0.6]], "activation": "identity"},
-    ],
-    "target": [[1.0]],
-    "loss": "squared_error",
-    "convention": "row",
-}
+from tests.grader.problems import PYTORCH as LESSON
 
 
 def transposed(spec):

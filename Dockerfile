@@ -4,7 +4,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN DEBUG=1 python manage.py collectstatic --noinput
+RUN DEBUG=1 STATIC_MANIFEST=1 python manage.py collectstatic --noinput
 RUN useradd --create-home tracegrade && mkdir -p var && chown -R tracegrade var
 USER tracegrade
 EXPOSE 8000

@@ -15,23 +15,25 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-run: export DEBUG ?= 1
-run: install
+# .env holds this checkout's development settings, read by every manage.py
+# command (so `.venv/bin/python manage.py import_content content/` works too).
+.env:
+	printf 'DEBUG=1\n' > .env
+	@echo "Wrote .env (DEBUG=1) for this development checkout."
+
+run: install .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_content content/
 	$(BIN)/python manage.py create_demo_accounts
 	@echo "Serving http://127.0.0.1:8000/ with one Celery worker (and its beat). Ctrl-C stops both."
-	@bash -c 'trap "kill 0" EXIT; \
-	  $(BIN)/celery -A config worker -B -Q grading,default --concurrency 2 -l info \
-	    --schedule var/celerybeat-schedule & \
-	  $(BIN)/python manage.py runserver 127.0.0.1:8000 --noreload & \
-	  wait'
+	$(BIN)/python -m config.supervise --port 8000
 
 test: install
 	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: install
 	$(BIN)/python bench/equivalence.py

@@ -3,11 +3,13 @@
 Results are not kept by Celery: grading results live in our own tables.
 """
 
+import logging
 import os
-import resource
 
-from celery import Celery
-from celery.signals import worker_process_init
+from celery import Celery, bootsteps
+from celery.signals import task_prerun, worker_process_init
+
+from config import limits
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -28,16 +30,23 @@ app.conf.update(
     worker_hijack_root_logger=False,
 )
 app.autodiscover_tasks()
+logger = logging.getLogger(__name__)
 
 # Periodic tasks, run by Celery beat: ``celery -A config beat`` beside the
 # workers, or ``celery -A config worker -B`` for a single embedded worker.
 # The sweeper re-sends grading for submissions whose message never reached a
 # worker (broker down at submit time) or was lost with a dead worker.
+def _sweep_every() -> float:
+    from django.conf import settings
+
+    return settings.GRADING_SWEEP_EVERY
+
+
 app.conf.beat_schedule = {
     "sweep-queued-submissions": {
         "task": "grader.tasks.sweep_queued",
-        "schedule": 30.0,
-        "options": {"queue": "default", "expires": 25.0},
+        "schedule": _sweep_every(),
+        "options": {"queue": "default", "expires": _sweep_every() - 1},
     },
 }
 
@@ -47,10 +56,56 @@ def limit_worker_process(**_kwargs) -> None:
     """Cap memory and CPU of each pool process, so one submission cannot take the box."""
     from django.conf import settings
 
-    megabytes = settings.WORKER_MEMORY_LIMIT_MB
-    if megabytes:
-        limit = megabytes * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    seconds = settings.WORKER_CPU_LIMIT_SECONDS
-    if seconds:
-        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+    limits.memory_limit_set(settings.WORKER_MEMORY_LIMIT_MB)
+    limits.cpu_budget_reset(settings.WORKER_CPU_LIMIT_SECONDS)
+
+
+@task_prerun.connect
+def limit_task_cpu(**_kwargs) -> None:
+    """A fresh CPU budget for every task (see ``config.limits``)."""
+    from django.conf import settings
+
+    limits.cpu_budget_reset(settings.WORKER_CPU_LIMIT_SECONDS)
+
+
+class WorkerHeartbeatStep(bootsteps.StartStopStep):
+    """Records, every few seconds while connected to the broker, that this worker lives.
+
+    A consumer step: it runs only while the worker consumes (it stops when the
+    broker connection is lost and starts again when it is back), so
+    ``/readyz`` sees a worker that died, hangs or lost its broker.
+    """
+
+    requires = {"celery.worker.consumer.tasks:Tasks"}
+
+    def __init__(self, parent, **kwargs):
+        super().__init__(parent, **kwargs)
+        self.timer_entry = None
+
+    def start(self, parent) -> None:
+        from django.conf import settings
+
+        hostname = parent.hostname
+        self._beat(hostname)
+        self.timer_entry = parent.timer.call_repeatedly(
+            settings.WORKER_HEARTBEAT_SECONDS, self._beat, (hostname,), priority=10
+        )
+
+    def stop(self, parent) -> None:
+        if self.timer_entry is not None:
+            self.timer_entry.cancel()
+            self.timer_entry = None
+
+    shutdown = stop
+
+    @staticmethod
+    def _beat(hostname: str) -> None:
+        from grader.services import worker_heartbeat_record
+
+        try:
+            worker_heartbeat_record(hostname=hostname)
+        except Exception as error:  # the database is down: /readyz says so anyway
+            logger.warning("Could not record the worker heartbeat: %r", error)
+
+
+app.steps["consumer"].add(WorkerHeartbeatStep)

@@ -17,6 +17,10 @@ VAR_DIR = Path(environ.Env().str("TRACEGRADE_VAR_DIR", default=str(BASE_DIR / "v
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env()
+# A checkout's own settings file (written by ``make run``: DEBUG=1), so that
+# ``manage.py <command>`` works in the same checkout as the server it runs.
+# The process environment wins over the file.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -66,6 +70,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the same process, compressed and with hashed names.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Database, cache or broker down: JSON 503 for the API, a page for people.
+    "config.outage.OutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -108,6 +116,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # wait for each other instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Keep connections open between requests (a new PostgreSQL connection costs
+# more than most pages); checked before reuse, so a restarted database is
+# reconnected instead of failing the request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -122,7 +137,21 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# Production serves what ``collectstatic`` wrote to STATIC_ROOT, with hashed
+# names (cached for a year) and gzip/brotli copies; development serves the
+# source folders. STATIC_MANIFEST=0 (the test settings) skips the manifest.
+STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -130,28 +159,60 @@ LOGOUT_REDIRECT_URL = "/"
 
 # --- Celery -----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem"):
-    _broker_dir = VAR_DIR / "broker"
-    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
+# The embedded broker: kombu's SQLAlchemy transport over a SQLite file in var/
+# (config.broker), where a message is a row written in one transaction; a
+# reader never sees half of one.
+EMBEDDED_BROKER_URL = f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}"
+CELERY_BROKER_URL = (
+    env.str("CELERY_BROKER_URL", default="") or REDIS_URL or EMBEDDED_BROKER_URL
+)
+if CELERY_BROKER_URL.startswith(("sqla+", "sqlalchemy+")):
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
+    CELERY_BROKER_URL = CELERY_BROKER_URL.split("+", 1)[1]
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir),
-        "data_folder_out": str(_broker_dir),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-        "polling_interval": 0.05,
+        # Passed to SQLAlchemy's create_engine: wait for the write lock.
+        "connect_args": {"timeout": 30},
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # A message whose worker vanished is redelivered after this many seconds.
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+        # Fail fast when Redis is down: the submission stays queued in the
+        # database and the sweeper sends it later; the student is not kept waiting.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
     }
+# Publishing gives up quickly (the sweeper re-sends what was not sent).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 GRADING_SOFT_TIME_LIMIT = env.int("GRADING_SOFT_TIME_LIMIT", default=10)
 GRADING_TIME_LIMIT = env.int("GRADING_TIME_LIMIT", default=15)
 # Per worker child process, enforced with setrlimit when the child starts.
 WORKER_MEMORY_LIMIT_MB = env.int("WORKER_MEMORY_LIMIT_MB", default=1024)
-WORKER_CPU_LIMIT_SECONDS = env.int("WORKER_CPU_LIMIT_SECONDS", default=600)
+# CPU seconds one task may use (reset at the start of every task, so a
+# long-lived pool process never accumulates towards it).
+WORKER_CPU_LIMIT_SECONDS = env.int(
+    "WORKER_CPU_LIMIT_SECONDS", default=GRADING_TIME_LIMIT + 5
+)
+# Workers record that they are alive every WORKER_HEARTBEAT_SECONDS; /readyz
+# fails when none has for WORKER_HEARTBEAT_MAX_AGE seconds.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5.0)
+WORKER_HEARTBEAT_MAX_AGE = env.float("WORKER_HEARTBEAT_MAX_AGE", default=30.0)
+# The sweeper (Celery beat, every GRADING_SWEEP_EVERY seconds) re-sends
+# grading for submissions that were never sent, whose message the broker
+# lost, or whose worker died after claiming them.
+GRADING_SWEEP_EVERY = env.float("GRADING_SWEEP_EVERY", default=15.0)
+GRADING_SWEEP_QUEUED_AFTER = env.int("GRADING_SWEEP_QUEUED_AFTER", default=30)
+GRADING_SWEEP_GRADING_AFTER = env.int(
+    "GRADING_SWEEP_GRADING_AFTER", default=GRADING_TIME_LIMIT + 30
+)
+# A message that was sent and is still queued is only re-sent when the queue
+# is empty (the broker lost it) or after this long.
+GRADING_RESEND_AFTER = env.int("GRADING_RESEND_AFTER", default=600)
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -195,6 +256,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="tracegrade"),
+            # Redis down must not hang a request (throttles then let it pass).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:

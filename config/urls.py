@@ -17,3 +17,5 @@ urlpatterns = [
     path("lti/", include("courseware.lti.urls")),
     path("", include("courseware.urls")),
 ]
+
+handler500 = "config.outage.server_error"

@@ -260,6 +260,14 @@ class Submission(models.Model):
         related_name="submissions",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a grading message was last sent; empty when sending failed.",
+    )
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker last started grading it."
+    )
     graded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -315,9 +315,30 @@ def submission_create(
 def submission_enqueue(*, submission_id: str) -> bool:
     """Send ``grader.tasks.grade_submission`` for a submission; never raises on a broker failure.
 
-    Returns whether the message was sent. On failure the submission is still
-    ``queued`` in the database, and the sweeper sends it again later.
+    Returns whether the message was sent. A new submission is stored with
+    ``sent_at`` set (so success costs no query); on failure ``sent_at`` is
+    cleared and the submission stays ``queued`` for the sweeper, which sends
+    it again once the broker is back.
     """
+    if _grading_send(submission_id):
+        return True
+    Submission.objects.filter(pk=submission_id).update(sent_at=None)
+    return False
+
+
+def submissions_enqueue(*, submission_ids: list[str], now: datetime) -> list[str]:
+    """Send grading for many submissions (the sweeper); returns the ids sent.
+
+    ``sent_at`` becomes ``now`` for those sent and empty for the others.
+    """
+    sent = [pk for pk in submission_ids if _grading_send(pk)]
+    Submission.objects.filter(pk__in=sent).update(sent_at=now)
+    failed = sorted(set(submission_ids) - set(sent))
+    Submission.objects.filter(pk__in=failed).update(sent_at=None)
+    return sent
+
+
+def _grading_send(submission_id: str) -> bool:
     from config.celery import app
 
     try:
@@ -366,8 +387,9 @@ def _submission_store(
     quiz: Quiz | None,
 ) -> Submission:
     _submission_window_check(problem=problem, quiz=quiz)
-    # Lock the variant row so two concurrent submissions count attempts in turn.
-    locked = Variant.objects.select_for_update()
+    # Lock the variant row so two concurrent submissions count attempts in turn
+    # (``no_key``: foreign-key checks of other rows that reference it go on).
+    locked = Variant.objects.select_for_update(no_key=True)
     variant = locked.filter(problem=problem, student=student).first()
     if variant is None:  # a first submission: make the variant, then lock it
         variant = variant_get_or_create(student=student, problem=problem)
@@ -389,6 +411,7 @@ def _submission_store(
         variant=variant,
         answers=answers,
         status=Submission.Status.QUEUED,
+        sent_at=timezone.now(),  # sent right after commit; cleared if that fails
         attempt=used + 1,
         idempotency_key=idempotency_key,
         quiz=quiz,

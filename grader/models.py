@@ -15,3 +15,18 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token} @ {self.hostname}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When each Celery worker (by hostname) was last seen consuming.
+
+    Refreshed by every worker every ``WORKER_HEARTBEAT_SECONDS`` while it is
+    connected to the broker (``config.celery.WorkerHeartbeatStep``); ``/readyz``
+    fails when no worker has been seen for ``WORKER_HEARTBEAT_MAX_AGE``.
+    """
+
+    hostname = models.CharField(max_length=255, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.hostname} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -35,18 +35,24 @@ from django.utils import timezone
 from courseware.models import StepResult, Submission
 from grader import feedback
 from grader.grading import grade
+from grader.models import WorkerHeartbeat
 from grader.results import ERROR, GradeResult, error_result
 
 logger = logging.getLogger(__name__)
 
 MAX_DELIVERIES = 3
-# The sweeper re-sends submissions still queued after this many seconds, and
-# ones stuck in ``grading`` (their worker died and the message was lost)
-# after ``SWEEP_GRADING_AFTER``.
-SWEEP_QUEUED_AFTER = getattr(settings, "GRADING_SWEEP_QUEUED_AFTER", 30)
-SWEEP_GRADING_AFTER = getattr(
-    settings, "GRADING_SWEEP_GRADING_AFTER", max(300, 4 * settings.GRADING_TIME_LIMIT)
+# The sweeper (see ``submissions_sweep``) re-sends submissions:
+# - queued, never sent (the broker was down), after ``SWEEP_QUEUED_AFTER`` s;
+# - queued and sent, when the grading queue is empty (so the broker lost the
+#   message) or after ``RESEND_AFTER`` s whatever the queue holds;
+# - claimed by a worker that died (still ``grading``) ``SWEEP_GRADING_AFTER``
+#   s after the claim: longer than the hard time limit, so a running task is
+#   never sent twice.
+SWEEP_QUEUED_AFTER = settings.GRADING_SWEEP_QUEUED_AFTER
+SWEEP_GRADING_AFTER = max(
+    settings.GRADING_SWEEP_GRADING_AFTER, settings.GRADING_TIME_LIMIT + 5
 )
+RESEND_AFTER = settings.GRADING_RESEND_AFTER
 SWEEP_BATCH = 500
 
 # Sent after a submission reaches a final status (``graded`` or ``error``)
@@ -79,39 +85,62 @@ def submission_fail(*, submission_id: Any, message: str) -> Submission | None:
 def submissions_sweep(*, now=None) -> list[str]:
     """Re-send grading for submissions whose message was lost; returns their ids.
 
-    Picks submissions still ``queued`` after ``SWEEP_QUEUED_AFTER`` seconds
-    (the broker was down when they arrived) and ones stuck in ``grading``
-    after ``SWEEP_GRADING_AFTER`` seconds with deliveries left. A duplicate
-    message is harmless: storing is exactly once.
+    Only what there is reason to believe lost (see ``SWEEP_QUEUED_AFTER``
+    above): a message waiting in a long queue is left alone. A duplicate
+    message is harmless anyway: storing is exactly once.
     """
-    from courseware.services import submission_enqueue
+    from courseware.services import GRADE_QUEUE, submissions_enqueue
 
     now = now or timezone.now()
-    stale = Q(
-        status=Submission.Status.QUEUED,
-        created_at__lt=now - timedelta(seconds=SWEEP_QUEUED_AFTER),
-    ) | Q(
-        status=Submission.Status.GRADING,
-        deliveries__lte=MAX_DELIVERIES,
-        created_at__lt=now - timedelta(seconds=SWEEP_GRADING_AFTER),
+    queued = Q(status=Submission.Status.QUEUED)
+    lost = queued & Q(
+        sent_at__isnull=True, created_at__lt=now - timedelta(seconds=SWEEP_QUEUED_AFTER)
+    )
+    resend_before = now - timedelta(
+        seconds=SWEEP_QUEUED_AFTER if queue_size(GRADE_QUEUE) == 0 else RESEND_AFTER
+    )
+    lost |= queued & Q(sent_at__lt=resend_before)
+    claimed_before = now - timedelta(seconds=SWEEP_GRADING_AFTER)
+    lost |= Q(status=Submission.Status.GRADING, deliveries__lte=MAX_DELIVERIES) & (
+        Q(claimed_at__lt=claimed_before)
+        # Claimed before claims were timed: count from the submission.
+        | Q(claimed_at__isnull=True, created_at__lt=claimed_before)
     )
     ids = [
         str(pk)
-        for pk in Submission.objects.filter(stale)
+        for pk in Submission.objects.filter(lost)
         .order_by("created_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     ]
-    for submission_id in ids:
-        submission_enqueue(submission_id=submission_id)
+    submissions_enqueue(submission_ids=ids, now=now)
     if ids:
-        logger.info("Sweeper re-enqueued %d submission(s)", len(ids))
+        logger.info("Sweeper re-sent %d submission(s)", len(ids))
     return ids
+
+
+def queue_size(queue: str) -> int | None:
+    """Messages waiting in a broker queue, or ``None`` when the broker cannot say."""
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            return conn.default_channel.queue_declare(
+                queue=queue, passive=True
+            ).message_count
+    except Exception as error:  # broker down or queue not declared yet
+        logger.warning("Could not read the size of queue %s: %r", queue, error)
+        return None
 
 
 def _submission_claim(*, submission_id: Any) -> Submission | None:
     with transaction.atomic():
         submission = (
-            Submission.objects.select_for_update()
+            # Lock the submission row alone (``of``), and in the weaker mode that
+        # does not block foreign-key checks (``no_key``): a student submitting
+        # at the same moment locks the variant and key-shares the problem
+        # version, so locking those here too could deadlock with them.
+        Submission.objects.select_for_update(of=("self",), no_key=True)
             .filter(pk=submission_id)
             .select_related("problem_version", "variant")
             .first()
@@ -133,7 +162,8 @@ def _submission_claim(*, submission_id: Any) -> Submission | None:
             _finish(submission, error_result(feedback.GAVE_UP))
             return None
         submission.status = Submission.Status.GRADING
-        submission.save(update_fields=["deliveries", "status"])
+        submission.claimed_at = timezone.now()
+        submission.save(update_fields=["deliveries", "status", "claimed_at"])
     return submission
 
 
@@ -154,7 +184,9 @@ def _grade_safely(submission: Submission) -> GradeResult:
 def _submission_store(*, submission_id: Any, result: GradeResult) -> Submission | None:
     with transaction.atomic():
         submission = (
-            Submission.objects.select_for_update().filter(pk=submission_id).first()
+            Submission.objects.select_for_update(no_key=True)
+            .filter(pk=submission_id)
+            .first()
         )
         if submission is None or submission.status in _FINAL:
             return None
@@ -203,3 +235,16 @@ def _announce(submission: Submission) -> None:
                 submission.pk,
                 response,
             )
+
+
+def worker_heartbeat_record(*, hostname: str) -> None:
+    """Note that the worker ``hostname`` is alive and consuming now."""
+    WorkerHeartbeat.objects.update_or_create(
+        hostname=hostname, defaults={"seen_at": timezone.now()}
+    )
+
+
+def worker_seen_recently(*, max_age: float) -> bool:
+    """Whether any worker recorded a heartbeat in the last ``max_age`` seconds."""
+    since = timezone.now() - timedelta(seconds=max_age)
+    return WorkerHeartbeat.objects.filter(seen_at__gte=since).exists()

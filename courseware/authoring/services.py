@@ -214,6 +214,8 @@ def problem_regrade(
             "result": None,
             "graded_at": None,
             "deliveries": 0,
+            "sent_at": started_at,  # sent after commit; cleared if that fails
+            "claimed_at": None,
         }
         if to_current_version:
             changes["problem_version"] = services.problem_version_current(

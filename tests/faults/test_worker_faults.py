@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 import grader.services
 from courseware.models import StepResult, Submission
@@ -183,14 +184,14 @@ def test_sweeper_leaves_a_poison_alone_once_it_is_marked_error(
     problem = make_problem("work-this", WORK_THIS)
     sent = []
     monkeypatch.setattr(
-        "courseware.services.submission_enqueue",
-        lambda *, submission_id: sent.append(submission_id) or True,
+        "courseware.services._grading_send",
+        lambda submission_id: sent.append(submission_id) or True,
     )
     submission = submission_create(
         student=student, problem=problem, answers=key_answers(problem, student)
     )
     Submission.objects.filter(pk=submission.pk).update(
-        status="grading", deliveries=MAX_DELIVERIES
+        status="grading", deliveries=MAX_DELIVERIES, claimed_at=timezone.now()
     )
     monkeypatch.setattr(grader.services, "SWEEP_GRADING_AFTER", 0)
     assert sweep_queued() == 1  # deliveries left: one more try

@@ -150,27 +150,96 @@ def test_a_failing_receiver_does_not_undo_grading(make_submission, caplog):
     assert "LMS down" in caplog.text
 
 
-def test_sweeper_resends_old_queued_and_stuck_submissions(make_submission, monkeypatch):
-    sent = []
-    monkeypatch.setattr(
-        "courseware.services.submission_enqueue",
-        lambda *, submission_id: sent.append(submission_id) or True,
+@pytest.fixture
+def broker(monkeypatch):
+    """What the sweeper sees of the broker: sends recorded, queue size set by the test."""
+
+    class Broker:
+        sent: list[str] = []
+        waiting: int | None = 0
+        up = True
+
+    fake = Broker()
+    fake.sent = []
+
+    def send(submission_id: str) -> bool:
+        if fake.up:
+            fake.sent.append(submission_id)
+        return fake.up
+
+    monkeypatch.setattr("courseware.services._grading_send", send)
+    monkeypatch.setattr(services, "queue_size", lambda queue: fake.waiting)
+    return fake
+
+
+def _aged(submission, **ages: timedelta) -> None:
+    now = timezone.now()
+    Submission.objects.filter(pk=submission.pk).update(
+        **{field: now - age for field, age in ages.items()}
     )
-    old = timezone.now() - timedelta(hours=1)
-    queued_old = make_submission(WORK_THIS_KEY)
-    stuck = make_submission(WORK_THIS_KEY, status="grading", deliveries=1)
+
+
+def test_sweeper_resends_what_the_broker_refused(make_submission, broker):
+    refused = make_submission(WORK_THIS_KEY, sent_at=None)
+    _aged(refused, created_at=timedelta(minutes=1))
+    just_refused = make_submission(WORK_THIS_KEY, sent_at=None)
+    assert submissions_sweep() == [str(refused.pk)]
+    refused.refresh_from_db()
+    assert refused.sent_at is not None  # sent now: not resent at the next sweep
+    assert submissions_sweep() == []
+    assert broker.sent == [str(refused.pk)]
+    assert str(just_refused.pk) not in broker.sent
+
+
+def test_sweeper_leaves_sent_messages_waiting_in_a_busy_queue(make_submission, broker):
+    broker.waiting = 250  # a backlog: the message is most likely still in it
+    waiting = make_submission(WORK_THIS_KEY)
+    _aged(waiting, created_at=timedelta(minutes=5), sent_at=timedelta(minutes=5))
+    assert submissions_sweep() == []
+    # Past RESEND_AFTER, it is sent again whatever the queue holds.
+    _aged(waiting, sent_at=timedelta(seconds=services.RESEND_AFTER + 1))
+    assert submissions_sweep() == [str(waiting.pk)]
+
+
+def test_sweeper_resends_sent_messages_when_the_queue_is_empty(make_submission, broker):
+    broker.waiting = 0  # a restarted Redis lost everything
+    lost = make_submission(WORK_THIS_KEY)
+    _aged(lost, created_at=timedelta(minutes=1), sent_at=timedelta(minutes=1))
+    recent = make_submission(WORK_THIS_KEY)  # sent a moment ago, may be in flight
+    assert submissions_sweep() == [str(lost.pk)]
+    broker.waiting = None  # the broker cannot say: only the refused are resent
+    _aged(lost, sent_at=timedelta(minutes=1))
+    assert submissions_sweep() == []
+    assert str(recent.pk) not in broker.sent
+
+
+def test_sweeper_counts_a_dead_workers_submission_from_its_claim(
+    make_submission, broker
+):
+    orphan = make_submission(WORK_THIS_KEY, status="grading", deliveries=1)
+    _aged(
+        orphan,
+        created_at=timedelta(hours=1),
+        claimed_at=timedelta(seconds=services.SWEEP_GRADING_AFTER + 1),
+    )
+    # Submitted long ago but claimed a moment ago: its worker is still on it.
+    running = make_submission(WORK_THIS_KEY, status="grading", deliveries=1)
+    _aged(running, created_at=timedelta(hours=1), claimed_at=timedelta(seconds=1))
     poison = make_submission(
         WORK_THIS_KEY, status="grading", deliveries=MAX_DELIVERIES + 1
     )
+    _aged(poison, claimed_at=timedelta(hours=1))
     graded = make_submission(WORK_THIS_KEY, status="graded")
-    Submission.objects.filter(
-        pk__in=[queued_old.pk, stuck.pk, poison.pk, graded.pk]
-    ).update(created_at=old)
-    fresh = make_submission(WORK_THIS_KEY)
-    ids = submissions_sweep()
-    assert set(ids) == {str(queued_old.pk), str(stuck.pk)}
-    assert set(sent) == set(ids)
-    assert str(fresh.pk) not in ids
+    _aged(graded, created_at=timedelta(hours=1), sent_at=timedelta(hours=1))
+    assert submissions_sweep() == [str(orphan.pk)]
+
+
+def test_a_claim_records_when_grading_started(make_submission):
+    submission = make_submission(WORK_THIS_KEY)
+    before = timezone.now()
+    submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.claimed_at >= before
 
 
 def test_grade_submission_task_calls_the_service(make_submission):

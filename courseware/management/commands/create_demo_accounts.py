@@ -1,7 +1,9 @@
 """Create the demo accounts ``instructor`` and ``student`` (idempotent).
 
 The password comes from ``TRACEGRADE_DEMO_PASSWORD``; when unset, one is
-generated, kept in ``var/demo_password`` and printed. Both are enrolled in
+generated, kept in ``var/demo_password`` and printed. It is set when an
+account is created (or when ``TRACEGRADE_DEMO_PASSWORD`` is given), never
+on later runs, so a password changed in the admin survives ``make run``. Both are enrolled in
 the demo course from ``content/`` (instructor as instructor, student as student).
 """
 
@@ -21,17 +23,24 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         password, generated = _demo_password()
         User = get_user_model()
+        kept = []
         for username, staff in (("instructor", True), ("student", False)):
-            user, _ = User.objects.get_or_create(username=username)
+            user, created = User.objects.get_or_create(username=username)
             user.is_staff = staff
             user.is_superuser = staff
-            user.set_password(password)
+            if created or not generated:
+                user.set_password(password)
+            else:
+                kept.append(username)
             user.save()
         course = demo_enrolment_ensure()
         where = " (generated; kept in var/demo_password)" if generated else ""
+        note = (
+            f" ({', '.join(kept)}: password kept as it was)" if kept else ""
+        )
         self.stdout.write(
-            f"Demo accounts: instructor / student, password: {password}{where}; "
-            f"enrolled in '{course.slug}'"
+            f"Demo accounts: instructor / student, password: {password}{where}"
+            f"{note}; enrolled in '{course.slug}'"
         )
 
 

@@ -7,6 +7,7 @@ the Swagger UI bundle), and database connections are kept between requests.
 """
 
 import html.parser
+import json
 import os
 import re
 import subprocess
@@ -221,3 +222,72 @@ def test_database_connections_are_kept_between_requests(production, people):
         assert browser.request("/")[0] == 200
     # Two gunicorn workers: at most a connection or two each, not one a request.
     assert _sessions_opened() - before <= 4
+
+
+@pytest.fixture(scope="module")
+def database_down(tmp_path_factory):
+    """gunicorn whose database is unreachable (nothing listens on its port)."""
+    tmp_path = tmp_path_factory.mktemp("db-down")
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "STATIC_MANIFEST": "0",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/nowhere",
+        "SECURE_SSL_REDIRECT": "0",
+    }
+    port = free_port()
+    log = open(tmp_path / "gunicorn.log", "wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application",
+         "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return urllib.request.urlopen(base + "/healthz", timeout=2).status == 200
+        except OSError:
+            return False
+
+    try:
+        wait_for(up, timeout=60, interval=0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+@pytest.mark.parametrize(
+    "path, data",
+    [
+        ("/api/v1/me/", None),
+        ("/api/v1/courses/", None),
+        ("/api/v1/auth/token/", {"username": "ada", "password": "x"}),
+    ],
+)
+def test_api_answers_json_503_with_retry_after_when_the_database_is_down(
+    database_down, path, data
+):
+    browser = Browser(database_down)
+    browser.cookies["sessionid"] = "a-session-the-database-must-be-asked-about"
+    status, headers, body = browser.request(path, data)
+    assert status == 503, body[:300]
+    assert headers["Content-Type"] == "application/json"
+    assert int(headers["Retry-After"]) > 0
+    message = json.loads(body)["errors"][0]["message"]
+    assert "try again" in message
+    assert b"Traceback" not in body
+
+
+def test_pages_answer_a_friendly_503_when_the_database_is_down(database_down):
+    browser = Browser(database_down)
+    browser.cookies["sessionid"] = "a-session-the-database-must-be-asked-about"
+    status, headers, body = browser.request("/")
+    assert status == 503
+    assert headers["Content-Type"].startswith("text/html")
+    assert b"Back in a minute" in body
+    probe = Browser(database_down)  # a load balancer: no cookies
+    status, _, body = probe.request("/readyz")
+    assert status == 503 and json.loads(body)["checks"]["database"] is False

@@ -95,3 +95,33 @@ def test_submissions_made_while_redis_is_down_are_stored_and_graded_later(
     for body in during:
         detail = api.get(f"/api/v1/submissions/{body['id']}/").json()
         assert detail["status"] == "graded"
+
+
+def test_with_redis_down_sign_in_and_submit_still_work_unthrottled(
+    own_redis, use_broker, make_problem, student, settings
+):
+    """Throttle counts live in Redis too: when it is down they are skipped, not a 500."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": own_redis.url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    use_broker(own_redis.url)
+    problem = make_problem("work-this", WORK_THIS)
+    answers = key_answers(problem, student)
+    own_redis.stop()
+
+    api = APIClient()
+    response = api.post(
+        "/api/v1/auth/token/",
+        {"username": "ada", "password": "pw-ada-1"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    body = _submit(api, problem, answers)
+    assert body["status"] == "queued"
+    submission = Submission.objects.get(pk=body["id"])
+    assert submission.sent_at is None  # the sweeper sends it once Redis is back

@@ -28,7 +28,14 @@ def database_url() -> str:
 class WorkerProcess:
     """``celery -A config worker`` in a child process, with its log kept in a file."""
 
-    def __init__(self, log_dir: Path, broker_url: str | None = None, **env: str):
+    def __init__(
+        self,
+        log_dir: Path,
+        broker_url: str | None = None,
+        args: tuple[str, ...] = (),
+        **env: str,
+    ):
+        self.args = list(args)
         self.log_path = log_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
         self.env = {**os.environ, "DATABASE_URL": database_url(), **env}
         if broker_url:
@@ -42,7 +49,8 @@ class WorkerProcess:
             [sys.executable, "-m", "celery", "-A", "config", "worker",
              "-Q", "grading,default", "--concurrency", self.concurrency,
              "-n", f"test-{uuid.uuid4().hex[:6]}@%h", "-l", "info",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+             "--without-gossip", "--without-mingle", "--without-heartbeat",
+             *self.args],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )

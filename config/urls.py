@@ -8,7 +8,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config import health
 
 
-
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     # Looked up per request: the hashed name comes from collectstatic's manifest.
     return HttpResponsePermanentRedirect(static("favicon.svg"))
@@ -24,7 +23,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include("courseware.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path(
+        "api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"
+    ),
     path("lti/", include("courseware.lti.urls")),
     path("", include("courseware.urls")),
 ]

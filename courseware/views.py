@@ -344,10 +344,16 @@ def submission_payload(submission: Submission, *, user) -> dict:
     result = submission.result or {}
     outcome = result.get("outcome") if done else None
     failed = submission.status == Submission.Status.ERROR or outcome == "error"
-    reveal = done and not failed and selectors.answer_key_visible_to(submission=submission, user=user)
+    reveal = (
+        done
+        and not failed
+        and selectors.answer_key_visible_to(submission=submission, user=user)
+    )
     steps = []
     if done and not failed:
-        visible = selectors.submission_result_for_viewer(submission=submission, user=user)
+        visible = selectors.submission_result_for_viewer(
+            submission=submission, user=user
+        )
         steps = [_displayed(step) for step in visible["steps"]]
     message = SYSTEM_ERROR_MESSAGE if failed else (result.get("message") or "")
     return {

@@ -33,18 +33,6 @@ def test_lesson_pytorch_gradients():
     np.testing.assert_allclose(v["grad:x"], [[-0.115, -0.13]])
 
 
-def test_lesson_against_pytorch():
-    torch = pytest.importorskip("torch")
-    x = torch.tensor(LESSON["x"], dtype=torch.float64, requires_grad=True)
-    w1 = torch.tensor(LESSON["layers"][0]["W"], dtype=torch.float64, requires_grad=True)
-    w2 = torch.tensor(LESSON["layers"][1]["W"], dtype=torch.float64, requires_grad=True)
-    loss = ((torch.relu(x @ w1) @ w2 - 1.0) ** 2).sum()
-    loss.backward()
-    v = trace(LESSON).values
-    np.testing.assert_allclose(v["grad:W1"], w1.grad.numpy())
-    np.testing.assert_allclose(v["grad:x"], x.grad.numpy())
-
-
 def test_step_ids():
     t = trace(LESSON)
     assert t.steps() == [

@@ -1,0 +1,43 @@
+"""The engine against PyTorch: forward values and gradients of scalar programs
+and dense networks, recorded by ``golden/pytorch_golden.py`` (torch is not a
+dependency; rerun that script after changing a case)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.trace import trace
+
+GOLDEN = json.loads((Path(__file__).parent / "golden" / "pytorch.json").read_text())
+CASES = GOLDEN["cases"]
+
+
+def test_the_recording_covers_every_kind_of_node():
+    specs = [case["spec"] for case in CASES]
+    networks = [s for s in specs if s["kind"] == "network_trace"]
+    layers = [layer for s in networks for layer in s["layers"]]
+    assert {layer["activation"] for layer in layers} == {
+        "identity", "relu", "sigmoid", "tanh"
+    }  # fmt: skip
+    assert {s["loss"] for s in networks} == {"squared_error", "mse", "bce"}
+    assert {s["convention"] for s in networks} == {"row", "column"}
+    assert {np.ndim(layer["b"]) for layer in layers if "b" in layer} == {1, 2}
+    assert any("b" not in layer for layer in layers)
+    assert len(specs) - len(networks) >= 40
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_engine_agrees_with_pytorch(case):
+    ours = trace(case["spec"]).values
+    expected = case["values"]
+    assert expected.keys() <= ours.keys()
+    for step, value in expected.items():
+        np.testing.assert_allclose(
+            np.asarray(ours[step], dtype=float),
+            np.asarray(value, dtype=float),
+            rtol=1e-9,
+            atol=1e-12,
+            err_msg=step,
+        )

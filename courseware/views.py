@@ -398,17 +398,12 @@ def gradient_depth(request: HttpRequest) -> JsonResponse:
     depths = list(range(1, max_depth + 1))
     series = []
     for activation, residual in DEPTH_SERIES:
+        # One chain per series: the gradient at every depth in one pass.
         values = [
-            _finite(
-                engine_depth.layer1_gradient(
-                    depth=d,
-                    activation=activation,
-                    weight_scale=scale,
-                    residual=residual,
-                    seed=0,
-                )
+            _finite(v)
+            for v in engine_depth.gradient_by_depth(
+                depths, activation, weight_scale=scale, residual=residual, seed=0
             )
-            for d in depths
         ]
         series.append(
             {"activation": activation, "residual": residual, "values": values}

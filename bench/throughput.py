@@ -129,6 +129,9 @@ class Stack:
             "THROTTLE_TOKEN": "1000000/min",
             "LOG_LEVEL": "WARNING",
             "TRACEGRADE_VAR_DIR": str(self.tmp / "var"),
+            # Pages as production serves them: hashed files from WhiteNoise.
+            "STATIC_ROOT": str(self.tmp / "static"),
+            "STATIC_MANIFEST": "1",
             "DJANGO_SETTINGS_MODULE": "config.settings",
         }
         os.environ.update(self.env)
@@ -203,6 +206,7 @@ class Stack:
         from engine.trace import trace
 
         call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
         call_command("import_content", str(ROOT / "content"), verbosity=0)
         self.problem = Problem.objects.select_related("lesson__course").get(
             slug=PROBLEM_SLUG

@@ -1,0 +1,159 @@
+"""Requests per second of every student page and API read, against ``/healthz``.
+
+Starts the production-shaped stack of ``bench/throughput.py`` (a throwaway
+PostgreSQL database with ``content/`` imported, a private Redis, gunicorn with
+``DEBUG=0``, one Celery worker), signs in one student (a session cookie for the
+pages, a token for the API), then in one run:
+
+1. ``wrk`` against ``/healthz`` (no cookie): the floor of a bare request;
+2. ``wrk`` against each student page and API read, the same way, one after the
+   other on the same server;
+3. the SQL queries each request makes (Django's test client in this process,
+   on the same database, second request of two).
+
+Prints req/s, the ratio to ``/healthz`` and the queries of each. Needs ``wrk``
+(Debian's package). Target (reported, not asserted): every ratio at least 0.15.
+
+    .venv/bin/python bench/pages.py [--seconds 5] [--connections 8] [--web-workers 2]
+"""
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from throughput import Stack, machine  # noqa: E402
+
+TARGET = 0.15
+
+
+def wrk(url: str, seconds: float, connections: int, headers: dict) -> tuple[float, int]:
+    """(requests per second, non-2xx/3xx responses) of ``url`` for ``seconds``."""
+    argv = [
+        shutil.which("wrk") or "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+    ]
+    for name, value in headers.items():
+        argv += ["-H", f"{name}: {value}"]
+    out = subprocess.run(
+        argv + [url], capture_output=True, text=True, check=True
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return rate, int(bad.group(1)) if bad else 0
+
+
+def endpoints(stack: Stack) -> list[tuple[str, str, str]]:
+    """(label, path, credential) of each student page and API read."""
+    from courseware.models import Problem, Quiz
+
+    course, lesson = stack.students[0]["course"], stack.students[0]["lesson"]
+    base = f"/courses/{course}/{lesson}/"
+    pages = [
+        ("home", "/", "session"),
+        ("course page", f"/courses/{course}/", "session"),
+        ("lesson page", base, "session"),
+    ]
+    quiz = Quiz.objects.filter(lesson__slug=lesson).order_by("pk").first()
+    if quiz:
+        pages.append(("quiz page", f"{base}quizzes/{quiz.slug}/", "session"))
+    chosen = ["work-this-trace", "three-layer-network", "pytorch-network",
+              "power-rule-local", "vanishing-sigmoid", "relu-blame"]  # fmt: skip
+    problems = {p.slug: p for p in Problem.objects.filter(slug__in=chosen)}
+    for slug in chosen:
+        if slug in problems:
+            pages.append((f"problem {slug}", f"{base}problems/{slug}/", "session"))
+    api = [
+        ("API me", "/api/v1/me/", "token"),
+        ("API courses", "/api/v1/courses/", "token"),
+        ("API submissions", "/api/v1/submissions/", "token"),
+    ]
+    for slug in ("work-this-trace", "three-layer-network"):
+        if slug in problems:
+            pk = problems[slug].pk
+            api += [
+                (f"API problem {slug}", f"/api/v1/problems/{pk}/", "token"),
+                (f"API variant {slug}", f"/api/v1/problems/{pk}/variant/", "token"),
+            ]
+    return pages + api
+
+
+def credentials(stack: Stack) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user = get_user_model().objects.get(username="bench0000")
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    session = client.cookies["sessionid"].value
+    return {
+        "client": client,
+        "session": {"Cookie": f"sessionid={session}"},
+        "token": {"Authorization": f"Token {stack.students[0]['token']}"},
+    }
+
+
+def queries(client, path: str, headers: dict) -> tuple[int, int]:
+    """(status, SQL queries) of the second of two requests from this process."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    extra = {"HTTP_AUTHORIZATION": headers["Authorization"]} if headers else {}
+    client.get(path, **extra)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, **extra)
+    return response.status_code, len(captured)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=5, help="per endpoint")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--web-workers", type=int, default=2)
+    args = parser.parse_args()
+
+    with Stack(students=1, web_workers=args.web_workers) as stack:
+        root = f"http://127.0.0.1:{stack.web_port}"
+        keys = credentials(stack)
+        print(f"machine: {machine()}")
+        print(
+            f"stack: gunicorn x{args.web_workers} (sync), DEBUG=0, PostgreSQL and "
+            f"Redis on loopback; wrk -t2 -c{args.connections} -d{args.seconds:g}s each"
+        )
+        floor, _ = wrk(f"{root}/healthz", args.seconds, args.connections, {})
+        rows = []
+        for label, path, kind in endpoints(stack):
+            headers = keys[kind]
+            api_headers = headers if kind == "token" else {}
+            status, count = queries(keys["client"], path, api_headers)
+            if status != 200:
+                raise SystemExit(f"{label} {path} answered {status}, not 200")
+            rate, bad = wrk(root + path, args.seconds, args.connections, headers)
+            rows.append((label, rate, bad, count))
+
+    print()
+    print(f"{'request':40} {'req/s':>8} {'vs /healthz':>12} {'queries':>8}")
+    print(f"{'/healthz (no cookie)':40} {floor:8.0f} {1:12.3f} {'-':>8}")
+    missed = []
+    for label, rate, bad, count in rows:
+        ratio = rate / floor
+        flag = "" if ratio >= TARGET else "  < target"
+        errors = f"  ({bad} non-2xx)" if bad else ""
+        print(f"{label:40} {rate:8.0f} {ratio:12.3f} {count:8d}{flag}{errors}")
+        if ratio < TARGET:
+            missed.append(label)
+    print()
+    print(
+        f"target: every ratio >= {TARGET}; "
+        + (f"missed by {len(missed)}: {', '.join(missed)}" if missed else "all met")
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -16,8 +16,17 @@ idempotent: unchanged files change nothing, and a changed spec goes through
 ``problem_spec_update`` (a new version once students have answered it).
 ``export_folder`` writes the same shapes back, so import -> export -> import
 changes nothing.
+
+Edits made in the admin are never overwritten silently: each import records
+(``ContentImport``) a fingerprint of every item as its file said and as it was
+stored. Next time, an item whose stored object no longer matches was edited in
+the admin: if its file is unchanged the edit is kept (``report.kept``); if the
+file changed too it is a conflict, left as the admin has it and reported
+(``report.conflicts``), unless ``force=True`` makes the files win.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +38,7 @@ from django.utils.dateparse import parse_datetime
 
 from courseware import services
 from courseware.authoring import services as authoring_services
-from courseware.models import Course, Lesson, Problem, Quiz
+from courseware.models import ContentImport, Course, Lesson, Problem, Quiz
 from engine.specs import validate
 
 PROBLEM_KEYS = {
@@ -72,6 +81,8 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # edited in the admin, file unchanged
+    conflicts: list[str] = field(default_factory=list)  # edited in both: not imported
 
     @property
     def changed(self) -> bool:
@@ -404,61 +415,145 @@ def _read_datetime(
 
 
 @transaction.atomic
-def import_folder(folder: Path) -> ImportReport:
+def import_folder(folder: Path, *, force: bool = False) -> ImportReport:
     """Import a content folder (all or nothing); see the module docstring."""
     content = read_folder(folder)
     report = ImportReport()
     data = content["course"]
-    new = not Course.objects.filter(slug=data["slug"]).exists()
-    course, changed = services.course_upsert(
-        slug=str(data["slug"]),
-        title=str(data["title"]),
-        description=str(data.get("description") or ""),
+    sync = _Sync(Course.objects.filter(slug=data["slug"]).first(), report, force)
+    course = sync(
+        "course",
+        f"course {data['slug']}",
+        data,
+        sync.course,
+        course_to_data,
+        lambda: services.course_upsert(
+            slug=str(data["slug"]),
+            title=str(data["title"]),
+            description=str(data.get("description") or ""),
+        ),
     )
-    report.record(f"course {course.slug}", new=new, changed=changed)
 
     lessons: dict[str, Lesson] = {}
     for item in content["lessons"]:
-        new = not Lesson.objects.filter(course=course, slug=item["slug"]).exists()
-        lesson, changed = services.lesson_upsert(
-            course=course,
-            slug=item["slug"],
-            title=item["title"],
-            order=item["order"],
-            summary=item["summary"],
-            body=item["body"],
-            front_matter=item["front_matter"],
+        label = f"lesson {item['slug']}"
+        lessons[item["slug"]] = sync(
+            label,
+            label,
+            item,
+            Lesson.objects.filter(course=course, slug=item["slug"]).first(),
+            lesson_to_data,
+            lambda item=item: services.lesson_upsert(
+                course=course,
+                slug=item["slug"],
+                title=item["title"],
+                order=item["order"],
+                summary=item["summary"],
+                body=item["body"],
+                front_matter=item["front_matter"],
+            ),
         )
-        lessons[lesson.slug] = lesson
-        report.record(f"lesson {lesson.slug}", new=new, changed=changed)
 
     problems: dict[tuple[str, str], Problem] = {}
     for item in content["problems"]:
         lesson = lessons[item["lesson"]]
-        new = not Problem.objects.filter(lesson=lesson, slug=item["slug"]).exists()
-        problem, changed = services.problem_upsert(
-            lesson=lesson, slug=item["slug"], **item["fields"]
-        )
-        tests_changed = authoring_services.question_tests_replace(
-            problem=problem, tests=item["tests"]
-        )
-        changed = changed or tests_changed
-        problems[(lesson.slug, problem.slug)] = problem
-        report.record(
-            f"problem {problem.slug} (v{problem.version})", new=new, changed=changed
+        problems[(lesson.slug, item["slug"])] = sync(
+            f"problem {lesson.slug}/{item['slug']}",
+            f"problem {item['slug']}",
+            item,
+            Problem.objects.filter(lesson=lesson, slug=item["slug"]).first(),
+            problem_to_data,
+            lambda item=item, lesson=lesson: _problem_upsert(lesson, item),
         )
 
     for item in content["quizzes"]:
         lesson = lessons[item["lesson"]]
-        new = not Quiz.objects.filter(lesson=lesson, slug=item["slug"]).exists()
-        quiz, changed = services.quiz_upsert(
-            lesson=lesson,
-            slug=item["slug"],
-            problems=[problems[(lesson.slug, slug)] for slug in item["problems"]],
-            **item["fields"],
+        sync(
+            f"quiz {lesson.slug}/{item['slug']}",
+            f"quiz {item['slug']}",
+            item,
+            Quiz.objects.filter(lesson=lesson, slug=item["slug"]).first(),
+            quiz_to_data,
+            lambda item=item, lesson=lesson: services.quiz_upsert(
+                lesson=lesson,
+                slug=item["slug"],
+                problems=[problems[(lesson.slug, slug)] for slug in item["problems"]],
+                **item["fields"],
+            ),
         )
-        report.record(f"quiz {quiz.slug}", new=new, changed=changed)
     return report
+
+
+def _problem_upsert(lesson: Lesson, item: dict) -> tuple[Problem, bool]:
+    problem, changed = services.problem_upsert(
+        lesson=lesson, slug=item["slug"], **item["fields"]
+    )
+    tests_changed = authoring_services.question_tests_replace(
+        problem=problem, tests=item["tests"]
+    )
+    return problem, changed or tests_changed
+
+
+def fingerprint(data: Any) -> str:
+    """SHA-256 of ``data`` as canonical JSON (keys sorted; dates and paths as text)."""
+    text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class _Sync:
+    """Writes one item of a folder unless that would overwrite an admin edit.
+
+    Called with the item's record key, its label in the report, the item as
+    read, the stored object (or ``None``), the function giving a stored object's
+    file shape, and the upsert that writes it (returning ``(object, changed)``).
+    """
+
+    def __init__(self, course: Course | None, report: ImportReport, force: bool):
+        self.course, self.report, self.force = course, report, force
+        self.records = (
+            {r.key: r for r in ContentImport.objects.filter(course=course)}
+            if course
+            else {}
+        )
+
+    def __call__(self, key, label, item, existing, to_data, upsert):
+        record = self.records.get(key)
+        before = to_data(existing) if existing is not None else None
+        edited = (
+            before is not None
+            and record is not None
+            and not self.force
+            and fingerprint(before) != record.stored_fingerprint
+        )
+        if edited and fingerprint(_file_data(item)) == record.file_fingerprint:
+            self.report.kept.append(label)  # only the admin changed it: keep that
+            return existing
+        savepoint = transaction.savepoint()
+        instance, changed = upsert()
+        if edited and to_data(instance) != before:
+            # Changed in the admin and in its file: neither wins silently.
+            transaction.savepoint_rollback(savepoint)
+            self.report.conflicts.append(label)
+            return existing
+        transaction.savepoint_commit(savepoint)
+        if isinstance(instance, Problem):
+            label = f"{label} (v{instance.version})"
+        self.report.record(label, new=existing is None, changed=changed)
+        self.course = self.course or instance  # a new course records its own items
+        ContentImport.objects.update_or_create(
+            course=self.course,
+            key=key,
+            defaults={
+                "file_fingerprint": fingerprint(_file_data(item)),
+                "stored_fingerprint": fingerprint(to_data(instance)),
+            },
+        )
+        return instance
+
+
+def _file_data(item: dict) -> dict:
+    # Where the folder is does not change what its files say.
+    return {name: value for name, value in item.items() if name != "path"}
 
 
 # --- Exporting -----------------------------------------------------------------
@@ -545,23 +640,14 @@ def export_folder(folder: Path, *, course: Course) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         written.append(path)
 
-    course_data = {"slug": course.slug, "title": course.title}
-    if course.description:
-        course_data["description"] = course.description
-    write("course.yaml", dump_yaml(course_data))
+    write("course.yaml", dump_yaml(course_to_data(course)))
 
-    lessons = list(Lesson.objects.filter(course=course).order_by("order", "slug"))
-    for lesson in lessons:
-        front = {"title": lesson.title, "slug": lesson.slug, "order": lesson.order}
-        if lesson.summary:
-            front["summary"] = lesson.summary
-        front.update(
-            (key, value)
-            for key, value in lesson.front_matter.items()
-            if key not in {"title", "slug", "order", "summary"}
+    for lesson in Lesson.objects.filter(course=course).order_by("order", "slug"):
+        data = lesson_to_data(lesson)
+        write(
+            f"lessons/{lesson.slug}.md",
+            f"---\n{dump_yaml(data['front'])}---\n\n{data['body']}",
         )
-        body = lesson.body if lesson.body.endswith("\n") else lesson.body + "\n"
-        write(f"lessons/{lesson.slug}.md", f"---\n{dump_yaml(front)}---\n\n{body}")
 
     problems = list(
         Problem.objects.filter(lesson__course=course)
@@ -578,17 +664,44 @@ def export_folder(folder: Path, *, course: Course) -> list[Path]:
         write(f"problems/{name}.yaml", dump_yaml(problem_to_data(problem)))
 
     for quiz in Quiz.objects.filter(lesson__course=course).select_related("lesson"):
-        data = {"slug": quiz.slug, "title": quiz.title, "lesson": quiz.lesson.slug}
-        for key in ("opens_at", "due_at"):
-            if getattr(quiz, key):
-                data[key] = _datetime_text(getattr(quiz, key))
-        if quiz.max_attempts is not None:
-            data["max_attempts"] = quiz.max_attempts
-        data["problems"] = [
-            item.problem.slug for item in quiz.items.select_related("problem")
-        ]
-        write(f"quizzes/{quiz.slug}.yaml", dump_yaml(data))
+        write(f"quizzes/{quiz.slug}.yaml", dump_yaml(quiz_to_data(quiz)))
     return written
+
+
+def course_to_data(course: Course) -> dict[str, Any]:
+    """A course in its ``course.yaml`` shape."""
+    data = {"slug": course.slug, "title": course.title}
+    if course.description:
+        data["description"] = course.description
+    return data
+
+
+def lesson_to_data(lesson: Lesson) -> dict[str, Any]:
+    """A lesson as its file holds it: ``front`` matter and Markdown ``body``."""
+    front = {"title": lesson.title, "slug": lesson.slug, "order": lesson.order}
+    if lesson.summary:
+        front["summary"] = lesson.summary
+    front.update(
+        (key, value)
+        for key, value in lesson.front_matter.items()
+        if key not in {"title", "slug", "order", "summary"}
+    )
+    body = lesson.body if lesson.body.endswith("\n") else lesson.body + "\n"
+    return {"front": front, "body": body}
+
+
+def quiz_to_data(quiz: Quiz) -> dict[str, Any]:
+    """A quiz in its ``quizzes/*.yaml`` shape."""
+    data = {"slug": quiz.slug, "title": quiz.title, "lesson": quiz.lesson.slug}
+    for key in ("opens_at", "due_at"):
+        if getattr(quiz, key):
+            data[key] = _datetime_text(getattr(quiz, key))
+    if quiz.max_attempts is not None:
+        data["max_attempts"] = quiz.max_attempts
+    data["problems"] = [
+        item.problem.slug for item in quiz.items.select_related("problem")
+    ]
+    return data
 
 
 def problem_to_data(problem: Problem) -> dict[str, Any]:

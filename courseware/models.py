@@ -219,6 +219,32 @@ class QuizItem(models.Model):
         return f"{self.quiz} #{self.order}: {self.problem}"
 
 
+class ContentImport(models.Model):
+    """What ``import_content`` last wrote for one lesson, problem or quiz.
+
+    ``file_fingerprint`` hashes the item as read from its file and
+    ``stored_fingerprint`` the object as it was stored then, so the next import
+    can tell an edit made in the admin (the stored object no longer matches)
+    from a change in the file, and never overwrite the first silently.
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=300)  # "problem credit-assignment/fan-out"
+    file_fingerprint = models.CharField(max_length=64)
+    stored_fingerprint = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "key"], name="courseware_contentimport_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.slug}: {self.key}"
+
+
 class Submission(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -25,6 +25,7 @@ file changed too it is a conflict, left as the admin has it and reported
 (``report.conflicts``), unless ``force=True`` makes the files win.
 """
 
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -193,6 +194,13 @@ def read_folder(folder: Path) -> dict[str, Any]:
     }
 
 
+def _unknown_key(key: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+    if close:
+        return f"unknown field; did you mean {close[0]!r}?"
+    return f"unknown field; use one of {', '.join(sorted(known))}"
+
+
 def _read_yaml(path: Path, errors: list[str]) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -241,9 +249,7 @@ def _read_problem(path: Path, lesson_slugs: set[str], errors: list[str]) -> dict
         return None
     before = len(errors)
     for key in sorted(set(data) - PROBLEM_KEYS):
-        errors.append(
-            f"{path}: {key}: unknown field; use one of {', '.join(sorted(PROBLEM_KEYS))}"
-        )
+        errors.append(f"{path}: {key}: {_unknown_key(key, PROBLEM_KEYS)}")
     for key in ("slug", "title", "lesson", "kind", "spec"):
         if not data.get(key):
             errors.append(f"{path}: {key}: is required")
@@ -354,9 +360,7 @@ def _read_quiz(
         return None
     before = len(errors)
     for key in sorted(set(data) - QUIZ_KEYS):
-        errors.append(
-            f"{path}: {key}: unknown field; use one of {', '.join(sorted(QUIZ_KEYS))}"
-        )
+        errors.append(f"{path}: {key}: {_unknown_key(key, QUIZ_KEYS)}")
     for key in ("slug", "title", "lesson", "problems"):
         if not data.get(key):
             errors.append(f"{path}: {key}: is required")

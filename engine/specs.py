@@ -15,6 +15,7 @@ and adding a randomized name never changes the others.
 """
 
 import copy
+import difflib
 import random
 import re
 from collections.abc import Iterable, Mapping
@@ -30,6 +31,29 @@ FAMILIES = ("forward", "local", "grad")
 LOCAL_FORMS = ("symbolic", "numeric", "either")
 VARIANTS_CHECKED = 20
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
+
+# The fields each kind reads; anything else is a typo an author must hear about
+# (a misspelled ``tolerence`` would otherwise leave the default in force).
+_COMMON_FIELDS = ("kind", "prompt", "tolerance")
+_TRACE_FIELDS = ("randomize", "ask", "local_form", "weights", "carried_credit")
+FIELDS = {
+    "scalar_trace": (*_COMMON_FIELDS, "program", "inputs", *_TRACE_FIELDS),
+    "network_trace": (
+        *_COMMON_FIELDS,
+        "x",
+        "layers",
+        "target",
+        "loss",
+        "convention",
+        *_TRACE_FIELDS,
+    ),  # fmt: skip
+    "expression": (*_COMMON_FIELDS, "symbols", "answer"),
+    "numeric": (*_COMMON_FIELDS, "answer"),
+    "choice": (*_COMMON_FIELDS, "options", "multiple"),
+}
+LAYER_FIELDS = ("W", "b", "activation")
+OPTION_FIELDS = ("key", "text", "correct", "feedback")
+TOLERANCE_FIELDS = ("rel", "abs")
 _MATRIX_PATH = re.compile(r"(x|target)\Z|layers\[(\d+)\]\.(W|b)\Z")
 
 
@@ -78,6 +102,7 @@ def validate(spec: Any) -> list[SpecError]:
                 "kind", f"unknown kind {kind!r}; use {', '.join(KINDS[:-1])} or choice"
             )
         ]
+    errors = _unknown_field_errors(spec, kind) + errors
     errors += _tolerance_errors(spec.get("tolerance"))
     if not errors and kind in ("scalar_trace", "network_trace"):
         errors += _undefined_errors(spec)
@@ -346,6 +371,45 @@ def _choice_errors(spec) -> list[SpecError]:
                 f"a single choice needs exactly one correct option (found {correct}); "
                 "set multiple: true for several",
             )
+        )
+    return errors
+
+
+def _unknown_field_errors(spec: Mapping[str, Any], kind: str) -> list[SpecError]:
+    """Every field no part of ``kind`` reads, with the likely intended one.
+
+    Examples
+    ========
+
+    >>> _unknown_field_errors({"kind": "numeric", "answer": 1, "tolerence": {}},
+    ...                       "numeric")[0].message
+    "unknown field 'tolerence' for a numeric problem; did you mean 'tolerance'?"
+    """
+    errors = _unknown(spec, FIELDS[kind], "", f"for a {kind} problem")
+    nested = [
+        ("layers", LAYER_FIELDS, "in a layer"),
+        ("options", OPTION_FIELDS, "in an option"),
+    ]
+    for name, allowed, where in nested:
+        items = spec.get(name) if name in FIELDS[kind] else None
+        for i, item in enumerate(items if isinstance(items, list) else ()):
+            if isinstance(item, Mapping):
+                errors += _unknown(item, allowed, f"{name}[{i}].", where)
+    tolerance = spec.get("tolerance")
+    if isinstance(tolerance, Mapping):
+        errors += _unknown(tolerance, TOLERANCE_FIELDS, "tolerance.", "in a tolerance")
+    return errors
+
+
+def _unknown(mapping: Mapping, allowed, prefix: str, where: str) -> list[SpecError]:
+    errors = []
+    for name in mapping:
+        if name in allowed:
+            continue
+        close = difflib.get_close_matches(str(name), allowed, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"use {', '.join(allowed)}"
+        errors.append(
+            SpecError(f"{prefix}{name}", f"unknown field {name!r} {where}; {hint}")
         )
     return errors
 

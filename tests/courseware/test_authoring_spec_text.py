@@ -116,3 +116,12 @@ def test_dump_then_load_gives_the_same_spec(text):
     again, problems = spec_load(spec_dump(spec))
     assert problems == [] and again == spec
     assert "program: |" in spec_dump(spec) or "layers:" in spec_dump(spec)
+
+
+def test_a_misspelled_field_names_its_line_and_the_intended_field():
+    text = "kind: numeric\nprompt: How big?\nanswer: 0.25\ntolerence: {rel: 0.01}\n"
+    _, problems = spec_load(text)
+    assert [str(p) for p in problems] == [
+        "line 4: tolerence: unknown field 'tolerence' for a numeric problem; "
+        "did you mean 'tolerance'?"
+    ]

@@ -219,3 +219,69 @@ def test_check_variants_lists_undefined_variants():
     assert {seed for seed, _ in problems} == bad and bad
     assert all("undefined" in message for _, message in problems)
     assert check_variants(WORK_THIS, range(10)) == []
+
+
+@pytest.mark.parametrize(
+    "spec, field, hint",
+    [
+        (
+            {"kind": "numeric", "answer": 1, "tolerence": {"rel": 0.1}},
+            "tolerence",
+            "did you mean 'tolerance'?",
+        ),
+        (
+            {
+                "kind": "scalar_trace",
+                "program": "z = x*y",
+                "inputs": {"x": 1, "y": 2},
+                "locl_form": "symbolic",
+            },  # fmt: skip
+            "locl_form",
+            "did you mean 'local_form'?",
+        ),
+        (
+            {
+                "kind": "network_trace",
+                "x": [[1.0]],
+                "target": [[0.0]],
+                "layers": [{"W": [[1.0]], "activaton": "relu"}],
+            },  # fmt: skip
+            "layers[0].activaton",
+            "did you mean 'activation'?",
+        ),
+        (
+            {
+                "kind": "choice",
+                "prompt": "Pick",
+                "options": [
+                    {"key": "a", "text": "A", "correct": True, "feedbak": "yes"},
+                    {"key": "b", "text": "B", "correct": False},
+                ],
+            },  # fmt: skip
+            "options[0].feedbak",
+            "did you mean 'feedback'?",
+        ),
+        (
+            {
+                "kind": "expression",
+                "prompt": "d/dv",
+                "answer": "2*v",
+                "symbols": ["v"],
+                "colour": "red",
+            },  # fmt: skip
+            "colour",
+            "use kind, prompt, tolerance, symbols, answer",
+        ),
+    ],
+)
+def test_an_unknown_field_is_refused_with_the_likely_intended_one(spec, field, hint):
+    errors = {error.field: error.message for error in validate(spec)}
+    assert field in errors
+    assert errors[field].endswith(hint)
+
+
+def test_every_field_of_the_lesson_content_is_known():
+    from tests.grader.problems import NEURON, PYTORCH, WORK_THIS
+
+    for spec in (WORK_THIS, NEURON, PYTORCH):
+        assert validate(spec) == []

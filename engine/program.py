@@ -27,8 +27,10 @@ from typing import Any
 import sympy
 
 from engine import syntax
+from engine.grammar import CONSTANTS, FUNCTION_ALIASES, SUGGESTIONS
 from engine.graph import LEAF_OPS, Node, forward_id, grad_id, local_id
 from engine.rules import FLOAT, RULES, SYMBOLIC
+from engine.tokens import ParseError, tokenize
 
 FUNCTIONS = (
     "exp",
@@ -75,7 +77,7 @@ def parse_program(program: str, inputs: Iterable[str]) -> tuple[Node, ...]:
     >>> [n.label for n in nodes[3:]]
     ['u = x*y', 'v = u + b', 'z = v**2']
     """
-    from engine.expressions import ParseError, parse_tree
+    from engine.expressions import parse_tree
 
     inputs = list(inputs)
     lines = [
@@ -105,6 +107,40 @@ def parse_program(program: str, inputs: Iterable[str]) -> tuple[Node, ...]:
         assignments.append((name, tree, number))
         known.append(name)
     return build_graph(assignments, inputs)
+
+
+def free_names(program: str) -> list[str]:
+    """The names ``program`` reads before (or without) assigning them: its inputs.
+
+    Names are taken from the tokens in order of first use; functions and
+    constants are not names. The program need not be valid otherwise.
+
+    Examples
+    ========
+
+    >>> free_names("z = tanh(w*x + b)")
+    ['w', 'x', 'b']
+    >>> free_names("u = x*y\\nv = u + exp(y)\\n")
+    ['x', 'y']
+    """
+    builtin = {*RESERVED, *CONSTANTS, *FUNCTION_ALIASES, *SUGGESTIONS}
+    names: list[str] = []
+    assigned: set[str] = set()
+    for text in program.splitlines():
+        match = _ASSIGNMENT.match(text)
+        if not match or text.strip().startswith("#"):
+            continue
+        try:
+            tokens = tokenize(text[match.end() :])
+        except ParseError:
+            continue
+        for token in tokens:
+            name = token.text
+            if token.kind == "name" and name not in builtin | assigned:
+                if name not in names:
+                    names.append(name)
+        assigned.add(match.group(1))
+    return names
 
 
 def build_graph(

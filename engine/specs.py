@@ -23,7 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import network
-from engine.program import RESERVED, ProgramError, exact_number, parse_program
+from engine.program import (
+    RESERVED,
+    ProgramError,
+    exact_number,
+    free_names,
+    parse_program,
+)
 from engine.trace import UndefinedValue, trace
 
 KINDS = ("scalar_trace", "network_trace", "expression", "numeric", "choice")
@@ -109,6 +115,27 @@ def validate(spec: Any) -> list[SpecError]:
     return errors
 
 
+def spec_from_program(program: str) -> dict:
+    """The ``scalar_trace`` spec of a bare program (``z = tanh(w*x + b)``).
+
+    Its inputs are the names the program reads, given small distinct values
+    (2, 3, 1, then 4, 5, ...) that the author can change afterwards.
+
+    Examples
+    ========
+
+    >>> spec_from_program("z = tanh(w*x + b)")
+    {'kind': 'scalar_trace', 'program': 'z = tanh(w*x + b)\\n', 'inputs': {'w': 2, 'x': 3, 'b': 1}}
+    """
+    names = free_names(program)
+    values = [2, 3, 1, *range(4, len(names) + 2)]
+    return {
+        "kind": "scalar_trace",
+        "program": program.strip() + "\n",
+        "inputs": dict(zip(names, values, strict=False)),
+    }
+
+
 def instantiate(spec: Mapping[str, Any], seed: int | None) -> dict:
     """The concrete spec of variant ``seed``, without its ``randomize`` key.
 
@@ -167,9 +194,7 @@ def _scalar_errors(spec) -> list[SpecError]:
     errors = []
     inputs = spec.get("inputs")
     if not isinstance(inputs, Mapping) or not inputs:
-        errors.append(
-            SpecError("inputs", "inputs must map each input name to a number")
-        )
+        errors.append(SpecError("inputs", _inputs_message(spec.get("program"))))
         inputs = {}
     for name, value in inputs.items():
         if not isinstance(name, str) or not _IDENTIFIER.match(name) or name in RESERVED:
@@ -193,6 +218,18 @@ def _scalar_errors(spec) -> list[SpecError]:
             SpecError("local_form", "local_form must be symbolic, numeric or either")
         )
     return errors + _randomize_errors(spec.get("randomize"), set(inputs))
+
+
+def _inputs_message(program) -> str:
+    names = free_names(program) if isinstance(program, str) else []
+    if not names:
+        return "inputs must map each input name to a number"
+    example = spec_from_program(program)["inputs"]
+    shown = ", ".join(f"{name}: {value}" for name, value in example.items())
+    return (
+        f"the program reads {', '.join(names)}: give each a number, "
+        f"e.g. inputs: {{{shown}}}"
+    )
 
 
 # randomize ----------------------------------------------------------------------

@@ -5,6 +5,10 @@ each problem naming the field and the line of the text it is on. The checks
 are ``engine.specs.validate`` and, for randomized specs, ``check_variants`` on
 the first ``VARIANTS_CHECKED`` variants. The line comes from PyYAML's composed
 node tree, so an author sees "line 7: layers[1].activation: unknown activation 'rleu'".
+
+Text that is only a program (``z = tanh(w*x + b)``, one assignment per line)
+is a ``scalar_trace`` with default inputs (``engine.specs.spec_from_program``);
+the saved spec shows them, ready to edit.
 """
 
 import re
@@ -14,10 +18,11 @@ from typing import Any
 import yaml
 
 from courseware.content_io import dump_yaml
-from engine.specs import check_variants, validate
+from engine.specs import check_variants, spec_from_program, validate
 
 VARIANTS_CHECKED = 200  # random variants checked for undefined values on save
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_PROGRAM_LINE = re.compile(r"\s*[A-Za-z_][A-Za-z_0-9]*\s*=(?!=)[^:]*\Z")
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,12 @@ def spec_load(text: str, *, prompt: str = "") -> tuple[Any, list[SpecProblem]]:
     >>> [str(p) for p in problems]
     ["line 1: kind: unknown kind 'essay'; use scalar_trace, network_trace, expression, numeric or choice"]
     """
+    if is_program(text):
+        spec = spec_from_program(text)
+        return spec, [
+            SpecProblem(error.field, error.message, error.line)
+            for error in validate(spec)
+        ]
     try:
         root = yaml.compose(text)
         spec = yaml.safe_load(text)
@@ -76,6 +87,16 @@ def spec_load(text: str, *, prompt: str = "") -> tuple[Any, list[SpecProblem]]:
     if not problems and spec.get("randomize"):
         problems = _undefined_variants(checked, root)
     return spec, problems
+
+
+def is_program(text: str) -> bool:
+    """Whether ``text`` is bare program lines (``z = x*y``) rather than YAML."""
+    lines = [
+        line
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    return bool(lines) and all(_PROGRAM_LINE.match(line) for line in lines)
 
 
 def _undefined_variants(spec: dict, root) -> list[SpecProblem]:

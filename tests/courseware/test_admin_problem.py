@@ -147,6 +147,34 @@ def test_adding_a_problem_from_yaml(client, staff, lesson, problem):
     assert created.versions.count() == 1
 
 
+def test_adding_a_problem_from_one_program_line(client, staff, lesson):
+    add = reverse("admin:courseware_problem_add")
+    page = client.get(add)
+    data = form_data(
+        page, lesson=lesson.pk, slug="neuron", title="Neuron",
+        spec_text="z = tanh(w*x + b)",
+    )  # fmt: skip
+    response = client.post(add, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    created = Problem.objects.get(slug="neuron")
+    assert created.kind == "scalar_trace"
+    assert created.spec["inputs"] == {"w": 2, "x": 3, "b": 1}
+    # The author sees the spec it became, inputs included, ready to edit.
+    text = client.get(change_url(created)).context["adminform"].form["spec_text"]
+    assert "inputs: {w: 2, x: 3, b: 1}" in text.value()
+
+
+def test_a_spec_without_inputs_names_the_inputs_it_needs(client, staff, problem):
+    page = client.get(change_url(problem))
+    text = "kind: scalar_trace\nprogram: z = (x*y + b)**2\n"
+    response = client.post(change_url(problem), form_data(page, spec_text=text))
+    errors = response.context["adminform"].form.errors["spec_text"]
+    assert errors == [
+        "line 1: inputs: the program reads x, y, b: give each a number, "
+        "e.g. inputs: {x: 2, y: 3, b: 1}"
+    ]
+
+
 def test_saving_runs_the_question_tests_and_reports_failures(client, staff, problem):
     QuestionTest.objects.create(
         problem=problem, name="z literal", answers={"forward:z": "49"},

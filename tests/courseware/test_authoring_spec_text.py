@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from courseware.authoring.spec_text import spec_dump, spec_load
+from courseware.authoring.spec_text import is_program, spec_dump, spec_load
 
 SCALAR = """\
 kind: scalar_trace
@@ -125,3 +125,20 @@ def test_a_misspelled_field_names_its_line_and_the_intended_field():
         "line 4: tolerence: unknown field 'tolerence' for a numeric problem; "
         "did you mean 'tolerance'?"
     ]
+
+
+@pytest.mark.parametrize(
+    "text, program",
+    [
+        ("z = tanh(w*x + b)", True),
+        ("u = x*y\nv = u + b\n# the output\nz = v**2\n", True),
+        ("kind: scalar_trace\nprogram: z = x*y\ninputs: {x: 1, y: 2}\n", False),
+        ("program: |\n  z = x*y\n", False),
+        ("z == x", False),
+    ],
+)
+def test_bare_program_text_is_told_from_yaml(text, program):
+    assert is_program(text) == program
+    spec, _ = spec_load(text, prompt="Q")
+    inferred = isinstance(spec, dict) and "inputs" in spec and "kind" not in text
+    assert inferred == program

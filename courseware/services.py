@@ -29,6 +29,7 @@ from courseware.models import (
     Submission,
     Variant,
 )
+from engine.variants import informative_seed
 
 logger = logging.getLogger(__name__)
 
@@ -246,11 +247,18 @@ def variant_seed(*, student_id: int, problem_id: int) -> int:
 
 
 def variant_get_or_create(*, student, problem: Problem) -> Variant:
-    """The student's variant of ``problem``; the same seed on every call."""
-    seed = variant_seed(student_id=student.pk, problem_id=problem.pk)
+    """The student's variant of ``problem``; the same seed on every call.
+
+    A new variant starts from ``variant_seed`` and moves to the first
+    informative one (``engine.variants.informative_seed``: no zero or newly
+    coinciding values that would hide a mistake); a stored one never changes.
+    """
     variant = Variant.objects.filter(problem=problem, student=student).first()
     if variant is not None:
         return variant
+    seed = informative_seed(
+        problem.spec, variant_seed(student_id=student.pk, problem_id=problem.pk)
+    )
     try:
         with transaction.atomic():
             variant = Variant(problem=problem, student=student, seed=seed)

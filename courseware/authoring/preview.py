@@ -3,7 +3,9 @@
 Pure reads of a spec (no database): ``spec_preview`` builds the graph SVG of
 the spec's own numbers, the full answer key for that sample variant and for
 ``PREVIEW_SEEDS`` random ones, and the seeds among the first ``SEEDS_CHECKED``
-whose numbers make a value undefined (``engine.specs.check_variants``).
+whose numbers make a value undefined (``engine.specs.check_variants``) or hide
+mistakes (``engine.variants.variant_flaws``: zeros, values that coincide only in
+that variant; students are moved past those to an informative seed).
 """
 
 from collections.abc import Mapping
@@ -14,6 +16,7 @@ from courseware.authoring.question_tests import TRACE_KINDS, answer_key, number_
 from courseware.graph_svg import graph_svg
 from engine.specs import check_variants, instantiate
 from engine.trace import trace
+from engine.variants import variant_flaws
 
 PREVIEW_SEEDS = (1, 2, 3, 4, 5)
 SEEDS_CHECKED = 200
@@ -34,6 +37,7 @@ class Preview:
     givens: list[str] = field(default_factory=list)  # the inputs of each column
     rows: list[KeyRow] = field(default_factory=list)
     undefined: list[tuple[int, str]] = field(default_factory=list)
+    uninformative: list[tuple[int, str]] = field(default_factory=list)
     seeds_checked: int = 0
     error: str = ""
 
@@ -46,6 +50,11 @@ def spec_preview(spec: Mapping[str, Any]) -> Preview:
     columns = ["own numbers"] + [f"variant {seed}" for seed in seeds[1:]]
     undefined = check_variants(spec, range(1, SEEDS_CHECKED + 1)) if randomized else []
     bad = {seed for seed, _ in undefined}
+    uninformative = [
+        (seed, "; ".join(flaws))
+        for seed in range(1, SEEDS_CHECKED + 1)
+        if seed not in bad and (flaws := variant_flaws(spec, seed))
+    ]
     try:
         keys = [answer_key(spec, seed) if seed not in bad else {} for seed in seeds]
     except ValueError as error:
@@ -70,6 +79,7 @@ def spec_preview(spec: Mapping[str, Any]) -> Preview:
         givens=[_givens(spec, seed) for seed in seeds],
         rows=rows,
         undefined=undefined,
+        uninformative=uninformative,
         seeds_checked=SEEDS_CHECKED if randomized else 0,
     )
 

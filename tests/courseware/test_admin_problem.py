@@ -9,6 +9,7 @@ from courseware import services
 from courseware.authoring import services as authoring
 from courseware.authoring.spec_text import spec_dump
 from courseware.models import Problem, ProblemVersion, QuestionTest, Submission
+from engine.variants import variant_flaws
 
 pytestmark = pytest.mark.django_db
 
@@ -230,6 +231,18 @@ def test_the_preview_shows_graph_key_and_variants(client, staff, problem):
     assert rows["grad:x"].values[0] == "42"
     assert preview.givens[0] == "x = 2, y = 3, b = 1"
     assert "All of the first 200 variants are defined." in content
+
+
+def test_the_preview_flags_variants_that_hide_mistakes(client, staff, problem):
+    # SPEC draws b from -3..3: b = -x*y makes v = 0 (and with it z and grad:v).
+    url = reverse("admin:courseware_problem_preview", args=[problem.pk])
+    preview = client.get(url).context["preview"]
+    assert preview.uninformative, "some of 200 variants of SPEC coincide or are 0"
+    seed, message = preview.uninformative[0]
+    assert variant_flaws(SPEC, seed) and message == "; ".join(variant_flaws(SPEC, seed))
+    content = client.get(url).content.decode()
+    assert "would hide a mistake" in content
+    assert f"<li>variant {seed}: " in content
 
 
 def test_the_preview_of_posted_text_reports_undefined_variants(client, staff, problem):

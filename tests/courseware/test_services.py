@@ -13,6 +13,7 @@ from kombu.exceptions import OperationalError
 import config.celery
 from courseware import services
 from courseware.models import Course, CourseMembership, Problem, Submission
+from engine.variants import informative_seed, variant_flaws
 
 pytestmark = pytest.mark.django_db
 
@@ -86,8 +87,35 @@ def test_variant_seed_is_the_hmac_of_student_and_problem(trace_problem, users):
     digest = hmac.new(
         b"s3cret", f"{ann.pk}:{trace_problem.pk}".encode(), hashlib.sha256
     )
-    assert variant.seed == int.from_bytes(digest.digest()[:8], "big") & 0x7FFFFFFF
+    start = int.from_bytes(digest.digest()[:8], "big") & 0x7FFFFFFF
+    # ... moved on to the first informative variant when that one hides mistakes.
+    assert variant.seed == informative_seed(trace_problem.spec, start)
     assert 0 <= variant.seed < 2**31
+
+
+def test_no_student_gets_a_variant_that_hides_mistakes(lesson):
+    # b = 0 makes u, w and z all 0 (forgetting a factor gives the right number).
+    spec = {
+        "kind": "scalar_trace",
+        "program": "u = a*b\nw = u*c\nz = u + w\n",
+        "inputs": {"a": 2, "b": 3, "c": 4},
+        "randomize": {"b": {"choice": [0, 3, 5]}, "c": {"int": [2, 6]}},
+    }
+    problem, _ = services.problem_upsert(
+        lesson=lesson, slug="fan", title="F", spec=spec
+    )
+    User = get_user_model()
+    seeds = [
+        services.variant_get_or_create(
+            student=User.objects.create_user(f"s{n}"), problem=problem
+        ).seed
+        for n in range(30)
+    ]
+    assert [variant_flaws(spec, seed) for seed in seeds] == [[]] * 30
+    assert any(
+        variant_flaws(spec, services.variant_seed(student_id=pk, problem_id=problem.pk))
+        for pk in User.objects.values_list("pk", flat=True)
+    )  # without the move, some of these students would have had one
 
 
 def test_variant_is_the_same_on_every_call(trace_problem, users):

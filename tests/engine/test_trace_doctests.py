@@ -15,6 +15,7 @@ MODULES = [
     "specs",
     "gradcheck",
     "depth",
+    "variants",
 ]
 
 

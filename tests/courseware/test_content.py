@@ -137,7 +137,8 @@ def test_content_covers_the_lesson():
     work = problems["work-this-trace"]["spec"]
     assert work["program"].split("\n")[:3] == ["u = x*y", "v = u + b", "z = v**2"]
     assert work["inputs"] == {"x": 2, "y": 3, "b": 1} and work["randomize"]
-    assert problems["vanishing-sigmoid"]["spec"]["answer"] == pytest.approx(0.25**10)
+    # The lesson's product runs from l = 2 to n: nine factors for ten layers.
+    assert problems["vanishing-sigmoid"]["spec"]["answer"] == pytest.approx(0.25**9)
     assert problems["vanishing-residual"]["spec"]["answer"] == pytest.approx(1.05**10)
     for problem in problems.values():
         if problem["kind"] == "choice":

@@ -12,8 +12,11 @@
    when they differ by no more than that error. ``0.333333333333333`` is not
    ``1/3``; ``(x-1)^2`` is ``x^2-2x+1``; ``(x-a)^6000`` against ``(x-a)^5999`` is
    a few powers of one number, not an expansion.
-3. A point where either side is undefined (division by zero, log of a negative,
-   a non-real power) is skipped. When no point is left, a bounded symbolic check
+3. The two sides must have the same real domain: a point where one side is
+   defined and the other is not (``sqrt(x)**2`` against ``relu(x)`` at x = -1,
+   ``log(a)`` against ``log(abs(a))`` at a = -2) is a difference, unless it is a
+   single removable point (``x/x`` at 0: both sides are defined just beside it).
+   A point where both sides are undefined is skipped. When no point is left, a bounded symbolic check
    runs (SymPy ``simplify`` on small expressions, in the main thread only, under
    a timer); if that cannot decide, the answer is ``None``.
 
@@ -54,6 +57,9 @@ MAX_CANDIDATES = 96
 PRECISE_POINTS = 8  # points evaluated with mpmath, most suspicious first
 MAX_PRECISE_ATTEMPTS = 24  # including points where a side turns out undefined
 MIN_VALID_POINTS = 3
+# A point where one side only is undefined is checked this far away on both
+# sides, to tell a domain difference from a removable point.
+NEARBY_STEPS = (Fraction(1, 1009), Fraction(-1, 1013))
 SIMPLIFY_SECONDS = 0.25
 SIMPLIFY_MAX_OPS = 40
 FLOAT_RELATIVE = Fraction(1, 10**9)
@@ -341,16 +347,13 @@ def _sampled(left: Node, right: Node, names, bits: int, bound) -> tuple:
         mp_point = {
             name: ctx.mpf(v.numerator) / v.denominator for name, v in point.items()
         }
-        values = []
-        for function in precise:
-            try:
-                values.append(function(mp_point))
-            except (Undefined, ZeroDivisionError, OverflowError, ValueError):
-                values.append(None)
+        values = _precise_values(precise, mp_point)
         if values[0] is None and values[1] is None:
             continue
         if values[0] is None or values[1] is None:
-            mismatched += 1
+            if _one_sided_nearby(precise, point, ctx, values[0] is None):
+                return False, valid  # defined on one side of an interval only
+            mismatched += 1  # a removable point, such as x/x at x = 0
             continue
         valid += 1
         if bound is not None:
@@ -363,6 +366,37 @@ def _sampled(left: Node, right: Node, names, bits: int, bound) -> tuple:
     if valid == 0 and mismatched:
         return False, valid  # one side has real values, the other never
     return None, valid
+
+
+def _precise_values(precise, mp_point) -> list:
+    values = []
+    for function in precise:
+        try:
+            values.append(function(mp_point))
+        except (Undefined, ZeroDivisionError, OverflowError, ValueError):
+            values.append(None)
+    return values
+
+
+def _one_sided_nearby(precise, point, ctx, left_undefined: bool) -> bool:
+    """Whether the same side stays undefined (and the other defined) near ``point``.
+
+    That is a difference on a whole interval (``sqrt(x)**2`` against ``relu(x)``
+    for x < 0, ``log(x) + log(y)`` against ``log(x*y)`` for x, y < 0); a single
+    point where one side is undefined (``x/x`` at 0) is not.
+    """
+    for step in NEARBY_STEPS:
+        shifted = {
+            name: ctx.mpf((v + step).numerator) / (v + step).denominator
+            for name, v in point.items()
+        }
+        values = _precise_values(precise, shifted)
+        if (values[0] is None, values[1] is None) != (
+            left_undefined,
+            not left_undefined,
+        ):
+            return False
+    return True
 
 
 def _ranked_points(fast, names) -> list:
@@ -380,7 +414,7 @@ def _ranked_points(fast, names) -> list:
         if floats[0] is None and floats[1] is None:
             score = -2.0  # probably undefined on both sides: try last
         elif floats[0] is None or floats[1] is None:
-            score = -1.0  # probably defined on one side only
+            score = 2.0  # probably defined on one side only: a domain difference?
         else:
             gap = abs(floats[0] - floats[1])
             score = gap / (abs(floats[0]) + abs(floats[1]) + 1e-300) if gap else 0.0

@@ -151,7 +151,7 @@ def problem_detail(
             return redirect(url + query + (f"&quiz={quiz.slug}" if quiz else ""))
         if wants_json:
             return JsonResponse({"ok": False, "errors": errors}, status=400)
-    shown = _shown_submission(request, problem)
+    shown = _shown_submission(request, problem, quiz)
     owner = shown.student if shown else request.user
     if owner != request.user:  # an instructor looking at a student's attempt
         workspace = problem_workspace(problem, shown.variant.seed)
@@ -174,7 +174,7 @@ def problem_detail(
         "errors": errors,
         "submission": shown,
         "payload": payload,
-        "history": _history(owner, problem),
+        "history": _history(owner, problem, quiz),
         "attempts_left": selectors.attempts_left(
             student=request.user, problem=problem, quiz=quiz
         ),
@@ -226,8 +226,14 @@ def _submit(request: HttpRequest, problem: Problem, form, quiz: Quiz | None):
     return submission, []
 
 
-def _shown_submission(request: HttpRequest, problem: Problem) -> Submission | None:
-    """The submission named in ``?submission=`` (only the user's own), else the latest."""
+def _shown_submission(
+    request: HttpRequest, problem: Problem, quiz: Quiz | None
+) -> Submission | None:
+    """The submission named in ``?submission=``, else the latest of this context.
+
+    Practice and each quiz are separate contexts: the quiz copy of a problem
+    never opens with practice answers (nor their feedback), and the reverse.
+    """
     wanted = request.GET.get("submission")
     if wanted:
         submission = selectors.submission_get_for_user(
@@ -235,9 +241,13 @@ def _shown_submission(request: HttpRequest, problem: Problem) -> Submission | No
         )
         if submission.problem_id != problem.pk:
             raise Http404("No such submission.")
+        if submission.student_id == request.user.pk and submission.quiz_id != (
+            quiz.pk if quiz else None
+        ):
+            raise Http404("No such submission here.")
         return submission
-    return selectors.submission_list_for_student(
-        student=request.user, problem=problem
+    return selectors.attempt_list(
+        student=request.user, problem=problem, quiz=quiz
     ).first()
 
 
@@ -251,17 +261,20 @@ def _groups_with_feedback(workspace: dict, form, feedback: dict) -> list:
     return groups
 
 
-def _history(user, problem: Problem) -> list[dict]:
-    submissions = selectors.submission_list_for_student(student=user, problem=problem)
+def _history(user, problem: Problem, quiz: Quiz | None) -> list[dict]:
+    """One context's attempts (practice, or one quiz), newest first."""
+    submissions = selectors.attempt_list(student=user, problem=problem, quiz=quiz)
     return [_history_entry(s) for s in submissions[:50]]
 
 
 def _history_entry(submission: Submission) -> dict:
+    counted = selectors.submission_counts_as_attempt(submission=submission)
     return {
         "id": str(submission.id),
-        "attempt": submission.attempt,
-        "status": submission.status,
-        "score": submission.score,
+        "attempt": submission.attempt if counted else None,
+        "counted": counted,
+        "status": submission.status if counted else "not counted",
+        "score": submission.score if counted else None,
         "created_at": submission.created_at.isoformat(),
     }
 
@@ -344,17 +357,25 @@ def submission_payload(submission: Submission, *, user) -> dict:
     result = submission.result or {}
     outcome = result.get("outcome") if done else None
     failed = submission.status == Submission.Status.ERROR or outcome == "error"
-    reveal = done and not failed and selectors.answer_key_visible_to(submission=submission, user=user)
+    reveal = (
+        done
+        and not failed
+        and selectors.answer_key_visible_to(submission=submission, user=user)
+    )
     steps = []
     if done and not failed:
-        visible = selectors.submission_result_for_viewer(submission=submission, user=user)
+        visible = selectors.submission_result_for_viewer(
+            submission=submission, user=user
+        )
         steps = [_displayed(step) for step in visible["steps"]]
     message = SYSTEM_ERROR_MESSAGE if failed else (result.get("message") or "")
+    counted = selectors.submission_counts_as_attempt(submission=submission)
     return {
         "id": str(submission.id),
         "status": submission.status,
         "done": done,
-        "attempt": submission.attempt,
+        "attempt": submission.attempt if counted else None,
+        "counted": counted,
         "outcome": "error" if failed else outcome,
         "score": submission.score if done and not failed else None,
         "message": message,
@@ -364,7 +385,7 @@ def submission_payload(submission: Submission, *, user) -> dict:
             student=submission.student, problem=problem, quiz=submission.quiz
         ),
         "status_url": reverse("courseware:submission-status", args=[submission.id]),
-        "history": _history(submission.student, problem),
+        "history": _history(submission.student, problem, submission.quiz),
     }
 
 

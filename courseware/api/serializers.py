@@ -226,12 +226,21 @@ class StepSerializer(serializers.Serializer):
 class SubmissionSerializer(serializers.ModelSerializer):
     outcome = serializers.SerializerMethodField()
     steps = serializers.SerializerMethodField()
+    attempt = serializers.SerializerMethodField(
+        help_text="Its number among the attempts of its context (practice, or one "
+        "quiz); null when it does not count as an attempt."
+    )
+    counts_as_attempt = serializers.SerializerMethodField(
+        help_text="False for a system error and for a submission in which no "
+        "answer could be read (outcome 'invalid'): neither costs an attempt."
+    )
 
     class Meta:
         model = Submission
         fields = (
-            "id", "problem", "quiz", "status", "score", "attempt", "answers",
-            "outcome", "steps", "created_at", "graded_at",
+            "id", "problem", "quiz", "status", "score", "attempt",
+            "counts_as_attempt", "answers", "outcome", "steps", "created_at",
+            "graded_at",
         )  # fmt: skip
 
     def _result(self, submission) -> dict:
@@ -244,6 +253,14 @@ class SubmissionSerializer(serializers.ModelSerializer):
                 or {}
             )
         return cache[submission.pk]
+
+    def get_counts_as_attempt(self, submission) -> bool:
+        return selectors.submission_counts_as_attempt(submission=submission)
+
+    def get_attempt(self, submission) -> int | None:
+        if not self.get_counts_as_attempt(submission):
+            return None
+        return submission.attempt
 
     def get_outcome(self, submission) -> str | None:
         return self._result(submission).get("outcome")

@@ -33,6 +33,7 @@ from courseware.forms import (
 )
 from courseware.graph_svg import graph_svg
 from courseware.models import Course, Problem, Quiz, Submission
+from courseware.rate_limits import rate_limited
 from courseware.rendering import render_markdown
 from courseware.workspace import problem_workspace
 from engine import depth as engine_depth
@@ -126,6 +127,7 @@ def quiz_detail(request: HttpRequest, course_slug: str, lesson_slug: str, quiz_s
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("submit")
 def problem_detail(
     request: HttpRequest, course_slug: str, lesson_slug: str, problem_slug: str
 ) -> HttpResponse:
@@ -287,6 +289,7 @@ def _history_entry(submission: Submission) -> dict:
 
 @login_required
 @require_POST
+@rate_limited("validate")
 def validate(
     request: HttpRequest, course_slug: str, lesson_slug: str, problem_slug: str
 ) -> JsonResponse:

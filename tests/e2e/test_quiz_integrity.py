@@ -95,3 +95,25 @@ def test_swagger_ui_works_under_the_policy(live_server, browser_page):
     page.goto(f"{live_server.url}/api/docs/")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Tracegrade API")
     assert violations == []
+
+
+def test_the_admin_and_its_authoring_pages_work_under_the_policy(
+    live_server, browser_page, monkeypatch
+):
+    from courseware.models import Problem
+
+    monkeypatch.setenv("TRACEGRADE_DEMO_PASSWORD", PASSWORD)
+    call_command("create_demo_accounts", verbosity=0)
+    problem = Problem.objects.get(slug="work-this-trace")
+    page = browser_page
+    violations = csp_violations(page)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.locator("input[name='username']").fill("instructor")
+    page.locator("input[name='password']").fill(PASSWORD)
+    page.locator("input[type='submit']").click()
+    expect(page.locator("#site-name")).to_be_visible()
+    for path in ("change", "preview", "analytics"):
+        page.goto(f"{live_server.url}/admin/courseware/problem/{problem.pk}/{path}/")
+        expect(page.locator("#content")).to_be_visible()
+        assert page.url.endswith(f"/{problem.pk}/{path}/")  # not sent to sign in
+    assert violations == []

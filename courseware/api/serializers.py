@@ -1,9 +1,10 @@
 """Explicit input and output serializers; no business logic here."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from courseware import selectors
 from courseware.models import Course, Lesson, Problem, Quiz, Submission
@@ -29,11 +30,16 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
     def validate(self, attrs):
+        request = self.context.get("request")
         user = authenticate(
-            self.context.get("request"),
-            username=attrs["username"],
-            password=attrs["password"],
+            request, username=attrs["username"], password=attrs["password"]
         )
+        if getattr(request, "axes_locked_out", False):  # django-axes said no
+            raise exceptions.Throttled(
+                wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+                detail="Too many failed sign-ins for this username from your "
+                "address; try again later.",
+            )
         if user is None or not user.is_active:
             raise serializers.ValidationError(
                 "Unable to sign in with that username and password."

@@ -68,3 +68,31 @@ def test_a_correct_sign_in_resets_the_count(world, limit):
     fresh = Client()
     for _ in range(limit - 1):
         assert sign_in(fresh, PAGES[0], "student-user", "wrong").status_code == 200
+
+
+def test_the_token_endpoint_shares_the_lockout(world, limit, settings):
+    from rest_framework.test import APIClient
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "token": "100/min",
+        },
+    }
+    api = APIClient()
+
+    def token(password: str):
+        return api.post(
+            "/api/v1/auth/token/",
+            {"username": "student-user", "password": password},
+            format="json",
+        )
+
+    for _ in range(limit - 1):
+        assert token("wrong").status_code == 400
+    assert token("wrong").status_code == 429
+    locked = token(PASSWORD)  # the right password, too late
+    assert locked.status_code == 429
+    assert int(locked["Retry-After"]) > 0
+    assert "Too many failed sign-ins" in locked.json()["errors"][0]["message"]

@@ -15,7 +15,6 @@ import http.client
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import sqlite3
@@ -88,16 +87,16 @@ def main() -> None:
             [python, "-m", "config.supervise", "--port", str(port)], cwd=ROOT,
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-    spinners = [
-        subprocess.Popen([python, "-c", "while True: pass"]) for _ in range(2)
-    ]
+    spinners = [subprocess.Popen([python, "-c", "while True: pass"]) for _ in range(2)]
     try:
         wait_until(lambda: " ready." in log_path.read_text(), 120, "the worker")
 
         def submit(i: int) -> int:
             student = students[i % len(students)]
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            body = json.dumps({"problem": student["problem"], "answers": student["answers"]})
+            body = json.dumps(
+                {"problem": student["problem"], "answers": student["answers"]}
+            )
             conn.request("POST", "/api/v1/submissions/", body, {
                 "Authorization": f"Token {student['token']}",
                 "Content-Type": "application/json",

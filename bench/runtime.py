@@ -65,7 +65,9 @@ def _statuses(ids: list[str]) -> dict[str, int]:
     from courseware.models import Submission
 
     counts: dict[str, int] = {}
-    for status in Submission.objects.filter(pk__in=ids).values_list("status", flat=True):
+    for status in Submission.objects.filter(pk__in=ids).values_list(
+        "status", flat=True
+    ):
         counts[status] = counts.get(status, 0) + 1
     return counts
 
@@ -126,7 +128,9 @@ def outage(stack: DrillStack, count: int = 30, down_at: float = 5, up_at: float 
             token=student["token"],
         )  # fmt: skip
         with lock:
-            results.append((status, json.loads(data).get("id") if status == 201 else None))
+            results.append(
+                (status, json.loads(data).get("id") if status == 201 else None)
+            )
 
     with ThreadPoolExecutor(count) as pool:
         futures = [pool.submit(one, i) for i in range(count)]

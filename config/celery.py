@@ -32,6 +32,7 @@ app.conf.update(
 app.autodiscover_tasks()
 logger = logging.getLogger(__name__)
 
+
 # Periodic tasks, run by Celery beat: ``celery -A config beat`` beside the
 # workers, or ``celery -A config worker -B`` for a single embedded worker.
 # The sweeper re-sends grading for submissions whose message never reached a

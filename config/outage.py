@@ -99,5 +99,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if is_infrastructure_error(error):
         return unavailable_response(request)
     if wants_json(request):
-        return JsonResponse({"errors": [{"field": None, "message": SERVER_ERROR}]}, status=500)
+        return JsonResponse(
+            {"errors": [{"field": None, "message": SERVER_ERROR}]}, status=500
+        )
     return HttpResponse(loader.render_to_string("500.html"), status=500)

@@ -46,12 +46,30 @@ class WorkerProcess:
     def start(self, timeout: float = 60) -> "WorkerProcess":
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker",
-             "-Q", "grading,default", "--concurrency", self.concurrency,
-             "-n", f"test-{uuid.uuid4().hex[:6]}@%h", "-l", "info",
-             "--without-gossip", "--without-mingle", "--without-heartbeat",
-             *self.args],
-            cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "grading,default",
+                "--concurrency",
+                self.concurrency,
+                "-n",
+                f"test-{uuid.uuid4().hex[:6]}@%h",
+                "-l",
+                "info",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                *self.args,
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -68,8 +86,9 @@ class WorkerProcess:
 
     def pool_pids(self) -> list[int]:
         """Process ids of the pool children (the processes that run tasks)."""
-        out = subprocess.run(["pgrep", "-P", str(self.process.pid)],
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+        ).stdout
         return [int(pid) for pid in out.split()]
 
     def kill(self, sig: int = signal.SIGKILL) -> None:

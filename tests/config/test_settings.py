@@ -5,13 +5,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # Set by the test run itself (tests/environment.py, tests/e2e): not production's.
-TEST_ONLY_ENV = ("SECRET_KEY", "DEBUG", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE")
+TEST_ONLY_ENV = (
+    "SECRET_KEY",
+    "DEBUG",
+    "SECURE_SSL_REDIRECT",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 
 def _check(env: dict) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_ENV}
-    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT,
-                          env={**clean, **env}, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_production_refuses_to_start_without_secret_key():
@@ -35,5 +45,9 @@ def test_deploy_check_is_clean_in_production():
     clean = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_ENV}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env={**clean, **env}, capture_output=True, text=True)
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -143,3 +143,14 @@ def test_keys_stay_hidden_in_the_api_while_the_quiz_is_open(browser, student):
     assert all(
         "expected" in step for item in listed["results"] for step in item["steps"]
     )
+
+
+def test_solving_in_practice_earns_nothing_in_the_quiz_score(browser, student):
+    # The quiz score (what is posted to the LMS) counts only the quiz's own attempts.
+    solved = submit(browser, RIGHT)
+    assert solved.score == 1.0
+    quiz = Quiz.objects.get(slug=QUIZ)
+    assert selectors.quiz_score_for_student(quiz=quiz, student=student) == 0.0
+    in_quiz = submit(browser, RIGHT, quiz=True)
+    assert in_quiz.attempt == 1
+    assert selectors.quiz_score_for_student(quiz=quiz, student=student) > 0.0

@@ -82,9 +82,13 @@ def test_concurrent_submissions_of_one_student_never_fail(
     ids = list(Submission.objects.filter(student=student).values_list("pk", flat=True))
     assert len(ids) == THREADS * POSTS_EACH
     # Attempts were counted in turn: 1..N, each once.
-    attempts = sorted(Submission.objects.filter(pk__in=ids).values_list("attempt", flat=True))
+    attempts = sorted(
+        Submission.objects.filter(pk__in=ids).values_list("attempt", flat=True)
+    )
     assert attempts == list(range(1, len(ids) + 1))
     wait_for(
-        lambda: Submission.objects.filter(pk__in=ids, status="graded").count() == len(ids),
+        lambda: (
+            Submission.objects.filter(pk__in=ids, status="graded").count() == len(ids)
+        ),
         timeout=120,
     )

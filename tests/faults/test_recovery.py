@@ -59,7 +59,9 @@ def test_a_submission_cut_off_by_a_killed_worker_is_graded_by_the_sweeper(
     )
 
     def all_graded() -> bool:
-        return Submission.objects.filter(pk__in=ids, status="graded").count() == len(ids)
+        return Submission.objects.filter(pk__in=ids, status="graded").count() == len(
+            ids
+        )
 
     wait_for(all_graded, timeout=90, interval=0.2)
     for submission in Submission.objects.filter(pk__in=cut_off):

@@ -49,7 +49,9 @@ def test_a_killed_worker_is_restarted_and_grading_goes_on(
     try:
 
         def worker_pids() -> list[int]:
-            return [int(p) for p in re.findall(r"worker pid (\d+)", log_path.read_text())]
+            return [
+                int(p) for p in re.findall(r"worker pid (\d+)", log_path.read_text())
+            ]
 
         def serving() -> bool:
             try:

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grader.models import WorkerHeartbeat
-
 from tests.security.conftest import ROLES, endpoints, url_kwargs
 
 # Per endpoint: the method tried, then the status for each role in ROLES order

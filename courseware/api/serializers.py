@@ -261,7 +261,12 @@ class SubmissionSerializer(serializers.ModelSerializer):
         return cache[submission.pk]
 
     def get_counts_as_attempt(self, submission) -> bool:
-        return selectors.submission_counts_as_attempt(submission=submission)
+        cache = self.context.setdefault("counted", {})
+        if submission.pk not in cache:
+            cache[submission.pk] = selectors.submission_counts_as_attempt(
+                submission=submission
+            )
+        return cache[submission.pk]
 
     def get_attempt(self, submission) -> int | None:
         if not self.get_counts_as_attempt(submission):

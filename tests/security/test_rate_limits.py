@@ -128,3 +128,18 @@ def test_behind_a_trusted_proxy_the_proxys_view_of_the_client_counts(
     # The client writes the first part; the proxy appends the address it saw.
     assert [token(f"6.6.6.{n}, 203.0.113.7") for n in range(3)] == [400, 400, 429]
     assert token("203.0.113.7, 198.51.100.2") == 400  # a different client
+
+
+def test_the_pages_script_gets_the_limit_as_json_it_can_show(world, low_rates):
+    page, _ = page_urls(world)
+    student = world.client("student")
+    replies = [
+        student.post(
+            page,
+            {"forward:u": "1", "idempotency_key": f"js-{n}"},
+            HTTP_ACCEPT="application/json",
+        )
+        for n in range(3)
+    ]
+    assert [r.status_code for r in replies] == [202, 202, 429]
+    assert "Too many requests" in replies[-1].json()["errors"][0]

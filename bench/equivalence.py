@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT.parent / "shared" / "conformance" / "run_stack_answer_tests.py"
 sys.path.insert(0, str(ROOT))
 
-from engine.equivalence import equivalent
-from engine.expressions import ParseError, parse
+from engine.equivalence import equivalent  # noqa: E402 - after sys.path
+from engine.expressions import ParseError, parse  # noqa: E402
 
 
 def load_runner():

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -70,10 +72,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL and control characters in a query string: 400, before any view.
+    "config.query_string.QueryStringMiddleware",
+    # Outside LtiFramingMiddleware, which widens frame-ancestors for LTI sessions.
+    "csp.middleware.CSPMiddleware",
     # Static files from the same process, compressed and with hashed names.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Database, cache or broker down: JSON 503 for the API, a page for people.
     "config.outage.OutageMiddleware",
+    # Outside the session and CSRF middleware, whose cookies it marks
+    # SameSite=None; Secure for an LTI session (Lax for every other one).
+    "courseware.lti.cookies.LtiCookieMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -83,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Inside XFrameOptionsMiddleware: lets the LMS frame pages of an LTI session.
     "courseware.lti.middleware.LtiFramingMiddleware",
+    # Last, as django-axes asks: answers a locked-out sign-in with 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,6 +135,13 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out (username, address) before the
+# password is even checked, and records every failure.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -214,6 +232,25 @@ GRADING_SWEEP_GRADING_AFTER = env.int(
 # is empty (the broker lost it) or after this long.
 GRADING_RESEND_AFTER = env.int("GRADING_RESEND_AFTER", default=600)
 
+# --- Client address, login lockout -----------------------------------------
+# How many proxies in front of the app append to X-Forwarded-For. 0 (the
+# default): the header is ignored and the client is REMOTE_ADDR, so a client
+# cannot choose its own address. Behind one reverse proxy (nginx, a load
+# balancer), 1. Used by every rate limit and by django-axes (config.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+# Locked out: this many wrong passwords for one username from one address...
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# ...for this long (then it may try again). A student elsewhere is not locked out.
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# The failures are database rows (admin: Axes), so they hold across web processes.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -224,7 +261,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "courseware.api.errors.exception_handler",
-    # Scoped rates; the load test raises them through the environment.
+    # The API's own reading of X-Forwarded-For (config.client_ip applies the same).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    # Scoped rates; the load test raises them through the environment. The
+    # student pages' preview and submit share the "validate" and "submit" counts.
     "DEFAULT_THROTTLE_RATES": {
         "submit": env.str("THROTTLE_SUBMIT", default="30/min"),
         "validate": env.str("THROTTLE_VALIDATE", default="120/min"),
@@ -294,9 +334,31 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    # LTI launches happen inside the LMS's iframe, across sites.
-    SESSION_COOKIE_SAMESITE = "None"
-    CSRF_COOKIE_SAMESITE = "None"
+# Lax for every session; courseware.lti.cookies makes the cookies of an LTI
+# session (shown in the LMS's iframe, across sites) SameSite=None; Secure.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy (django-csp 4) ----------------------------------
+# Everything from this origin (no CDN, ever): scripts, styles, KaTeX's fonts,
+# Swagger UI (drf-spectacular's sidecar, its script served as a file). No
+# inline scripts or styles; the LTI pages that a library writes with an inline
+# script allow exactly that script by hash (courseware.lti.csp). Nobody frames
+# a page, except the LMS of an LTI session (courseware.lti.middleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "font-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}

@@ -6,6 +6,8 @@ class CoursewareConfig(AppConfig):
     name = "courseware"
 
     def ready(self) -> None:
-        # Connects the LTI score-passback receiver in every process that can
-        # grade (workers, and the web process when an instructor regrades).
-        from courseware import tasks  # noqa: F401
+        # tasks: connects the LTI score-passback receiver in every process that
+        # can grade (workers, and the web process when an instructor regrades).
+        # password_changes: API tokens are revoked when a password changes,
+        # wherever it changes.
+        from courseware import password_changes, tasks  # noqa: F401

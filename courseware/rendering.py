@@ -8,6 +8,7 @@ author text can never put a script on a student's page. Math stays TeX inside
 """
 
 import html
+import re
 from functools import lru_cache
 
 import nh3
@@ -19,6 +20,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
 ALLOWED_TAGS = {
@@ -34,11 +36,22 @@ ALLOWED_ATTRIBUTES = {
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
     "ol": {"start"},
-    "th": {"style", "scope"},
-    "td": {"style"},
+    "th": {"scope"},
     "details": {"open"},
 }
-URL_SCHEMES = {"http", "https", "mailto"}
+# ``data`` only for images (``_attribute_filter`` drops it from links).
+URL_SCHEMES = {"http", "https", "mailto", "data"}
+# Images come from this site (a relative URL) or the text itself (data:), never
+# from another server: an external image tells its owner who opened the page.
+_INLINE_IMAGE = re.compile(r"^data:image/(png|gif|jpeg|webp);base64,", re.IGNORECASE)
+# Author markup keeps only the classes of what Markdown itself makes (math,
+# code, details, table alignment); the page's own classes, such as the
+# grading badges (``status-badge status-correct``), cannot be imitated.
+_AUTHOR_CLASSES = {"math", "inline", "block", "highlight", "collapsible"} | {
+    name for name in STANDARD_TYPES.values() if name
+}
+_AUTHOR_CLASS_PATTERN = re.compile(r"^(language-[\w+#-]+|align-(left|right|center))$")
+_TABLE_ALIGN = re.compile(r'<(th|td) style="text-align:(left|right|center)"')
 # Lesson HTML is placed inside the page, so its ids get a prefix that cannot
 # collide with (or hijack) the page's own ids.
 ID_PREFIX = "lesson-"
@@ -84,14 +97,44 @@ def _markdown() -> MarkdownIt:
 _MD = _markdown()
 
 
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    """Drop external images, data: links and every class the page itself uses."""
+    if tag == "img" and attribute == "src":
+        return value if _is_local_image(value) else None
+    if tag == "a" and attribute == "href" and value.lower().startswith("data:"):
+        return None
+    if attribute == "class":
+        kept = [name for name in value.split() if _author_class(name)]
+        return " ".join(kept) or None
+    return value
+
+
+def _is_local_image(src: str) -> bool:
+    src = src.strip()
+    if _INLINE_IMAGE.match(src):
+        return True
+    scheme_or_host = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//|\\)", src)
+    return bool(src) and scheme_or_host is None
+
+
+def _author_class(name: str) -> bool:
+    return name in _AUTHOR_CLASSES or bool(_AUTHOR_CLASS_PATTERN.match(name))
+
+
 def sanitize(untrusted_html: str) -> str:
-    """HTML with everything outside the allow-list removed (scripts, handlers, styles)."""
+    """HTML with everything outside the allow-list removed.
+
+    Gone: scripts, handlers, inline styles (the Content-Security-Policy would
+    refuse them anyway), images from other servers, and classes that would
+    make author text look like the page's own feedback.
+    """
+    aligned = _TABLE_ALIGN.sub(r'<\1 class="align-\2"', untrusted_html)
     return nh3.clean(
-        untrusted_html,
+        aligned,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_attribute_filter,
         url_schemes=URL_SCHEMES,
-        filter_style_properties={"text-align"},
         clean_content_tags={"script", "style"},
         id_prefix=ID_PREFIX,
         link_rel="noopener noreferrer",

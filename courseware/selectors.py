@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,6 +21,8 @@ from courseware.models import (
     Submission,
     Variant,
 )
+
+OUTCOME_INVALID = "invalid"  # contract 3: no cell could be read
 
 # --- Membership and roles ---------------------------------------------------
 
@@ -111,9 +113,9 @@ def submission_list_for_student(
         submissions = submissions.filter(problem=problem)
     if quiz is not None:
         submissions = submissions.filter(quiz=quiz)
-    return submissions.select_related("problem", "problem_version").order_by(
-        "-created_at"
-    )
+    return with_counted(
+        submissions.select_related("problem", "problem_version")
+    ).order_by("-created_at")
 
 
 def submission_get_for_user(*, user, submission_id: UUID | str) -> Submission:
@@ -137,6 +139,48 @@ def submission_get_for_user(*, user, submission_id: UUID | str) -> Submission:
 
 # --- Attempts and reveal policy ----------------------------------------------
 
+# The one rule for what counts as an attempt: not a system failure (``error``)
+# and not a submission in which no cell could be read (outcome ``invalid``).
+# Queued and grading submissions count (they hold their attempt while graded).
+# Used as a filter, in ``Count(filter=...)`` and as an annotation, so the page,
+# the API, the gradebook and the attempt limit all agree.
+COUNTS_AS_ATTEMPT = ~Q(status=Submission.Status.ERROR) & ~Q(
+    status=Submission.Status.GRADED, result__outcome=OUTCOME_INVALID
+)
+
+
+def attempt_list(
+    *, student, problem: Problem, quiz: Quiz | None = None
+) -> QuerySet[Submission]:
+    """One context's submissions, newest first, each annotated ``counted``.
+
+    Practice (``quiz=None``) and every quiz are separate contexts: each has its
+    own attempts, numbered from 1, its own limit and its own history.
+    """
+    submissions = Submission.objects.filter(student=student, problem=problem)
+    if quiz is None:
+        submissions = submissions.filter(quiz__isnull=True)
+    else:
+        submissions = submissions.filter(quiz=quiz)
+    return with_counted(submissions).order_by("-created_at")
+
+
+def with_counted(submissions: QuerySet[Submission]) -> QuerySet[Submission]:
+    """``submissions`` annotated ``counted``: whether each counts as an attempt."""
+    return submissions.annotate(
+        counted=ExpressionWrapper(COUNTS_AS_ATTEMPT, output_field=BooleanField())
+    )
+
+
+def submission_counts_as_attempt(*, submission: Submission) -> bool:
+    """Whether ``submission`` counts as an attempt (``COUNTS_AS_ATTEMPT``)."""
+    counted = getattr(submission, "counted", None)
+    if counted is not None:
+        return counted
+    return (
+        Submission.objects.filter(pk=submission.pk).filter(COUNTS_AS_ATTEMPT).exists()
+    )
+
 
 def attempt_limit_for(*, problem: Problem, quiz: Quiz | None = None) -> int | None:
     """The attempt limit that applies: the quiz's ``max_attempts`` when set, else the problem's."""
@@ -146,17 +190,16 @@ def attempt_limit_for(*, problem: Problem, quiz: Quiz | None = None) -> int | No
 
 
 def attempts_used(*, student, problem: Problem, quiz: Quiz | None = None) -> int:
-    """Attempts the student has made; submissions that ended in ``error`` do not count."""
-    submissions = Submission.objects.filter(student=student, problem=problem).exclude(
-        status=Submission.Status.ERROR
+    """Attempts the student has made in one context (practice, or one quiz)."""
+    return (
+        attempt_list(student=student, problem=problem, quiz=quiz)
+        .filter(COUNTS_AS_ATTEMPT)
+        .count()
     )
-    if quiz is not None:
-        submissions = submissions.filter(quiz=quiz)
-    return submissions.count()
 
 
 def attempts_left(*, student, problem: Problem, quiz: Quiz | None = None) -> int | None:
-    """Attempts remaining, or ``None`` when unlimited."""
+    """Attempts remaining in one context, or ``None`` when unlimited."""
     limit = attempt_limit_for(problem=problem, quiz=quiz)
     if limit is None:
         return None
@@ -173,17 +216,37 @@ def problem_solved(*, student, problem: Problem) -> bool:
     ).exists()
 
 
+def quizzes_not_over(
+    *, problem: Problem, now: datetime | None = None
+) -> QuerySet[Quiz]:
+    """The quizzes containing ``problem`` that have not closed (open, upcoming or undated).
+
+    A quiz without a due date never closes.
+    """
+    now = now or timezone.now()
+    return Quiz.objects.filter(items__problem=problem).filter(
+        Q(due_at__isnull=True) | Q(due_at__gte=now)
+    )
+
+
 def answer_key_visible(
     *, student, problem: Problem, now: datetime | None = None
 ) -> bool:
     """Whether the reveal policy lets ``student`` see the answer key now.
 
+    The one place that decides it. First, never while a quiz containing the
+    problem is open or still to come: the quiz uses the same variant, so a key
+    seen in practice would answer the quiz (and its LMS score). Then:
+
     - ``always``: always; ``never``: never.
     - ``after_correct``: once the student has a fully correct submission.
-    - ``after_attempts`` (the default): once solved, or once every attempt is used
-      (with no attempt limit, that means once solved).
+    - ``after_attempts`` (the default): once solved, or once every practice
+      attempt is used (with no attempt limit, that means once solved).
     - ``after_due``: once ``due_at`` has passed (never when there is no due date).
     """
+    now = now or timezone.now()
+    if quizzes_not_over(problem=problem, now=now).exists():
+        return False
     policy = problem.reveal_policy
     Policy = Problem.RevealPolicy
     if policy == Policy.ALWAYS:
@@ -191,7 +254,7 @@ def answer_key_visible(
     if policy == Policy.NEVER:
         return False
     if policy == Policy.AFTER_DUE:
-        return problem.due_at is not None and (now or timezone.now()) >= problem.due_at
+        return problem.due_at is not None and now >= problem.due_at
     if problem_solved(student=student, problem=problem):
         return True
     if policy == Policy.AFTER_ATTEMPTS:
@@ -205,7 +268,10 @@ def answer_key_visible(
 def best_scores(*, student, problems, quiz: Quiz | None = None) -> dict[int, float]:
     """problem id -> the student's best graded score (0..1), for problems with a grade."""
     submissions = Submission.objects.filter(
-        student=student, problem__in=problems, status=Submission.Status.GRADED
+        COUNTS_AS_ATTEMPT,
+        student=student,
+        problem__in=problems,
+        status=Submission.Status.GRADED,
     )
     if quiz is not None:
         submissions = submissions.filter(quiz=quiz)
@@ -258,7 +324,9 @@ def gradebook_rows(*, course: Course) -> list[GradebookRow]:
     )
     best: dict[tuple[int, int], float] = {}
     rows = (
-        Submission.objects.filter(problem__in=problems, status=Submission.Status.GRADED)
+        Submission.objects.filter(
+            COUNTS_AS_ATTEMPT, problem__in=problems, status=Submission.Status.GRADED
+        )
         .values("student_id", "problem_id")
         .annotate(best=Max("score"))
     )
@@ -299,8 +367,10 @@ def problem_gradebook_rows(*, problem: Problem) -> list[ProblemGradebookRow]:
         Submission.objects.filter(problem=problem)
         .values("student_id", "student__username")
         .annotate(
-            attempts=Count("id", filter=~Q(status=Submission.Status.ERROR)),
-            best=Max("score", filter=Q(status=Submission.Status.GRADED)),
+            attempts=Count("id", filter=COUNTS_AS_ATTEMPT),
+            best=Max(
+                "score", filter=Q(status=Submission.Status.GRADED) & COUNTS_AS_ATTEMPT
+            ),
         )
         .order_by("student__username")
     )

@@ -285,9 +285,11 @@ def submission_create(
     - ``answers`` must be a dict of step id -> text (each at most 1,000
       characters); keys must be the problem's step ids (trace problems) or
       ``answer`` (expression, numeric, choice).
-    - Attempts: submissions that ended in ``error`` (the system's fault) do not
-      count. In a quiz, the quiz's ``max_attempts`` (when set) replaces the
-      problem's ``attempt_limit`` and only that quiz's attempts count.
+    - Attempts (``selectors.COUNTS_AS_ATTEMPT``): submissions that ended in
+      ``error`` (the system's fault) or in which no answer could be read do
+      not count. Practice and each quiz count their own attempts, numbered
+      from 1; in a quiz, the quiz's ``max_attempts`` (when set) replaces the
+      problem's ``attempt_limit``.
     - With an ``idempotency_key`` a repeated call returns the first submission.
     - Grading is enqueued after commit by task name (``send_task``), so
       courseware does not import the grader. If the broker is down, the error

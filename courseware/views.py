@@ -33,6 +33,7 @@ from courseware.forms import (
 )
 from courseware.graph_svg import graph_svg
 from courseware.models import Course, Problem, Quiz, Submission
+from courseware.rate_limits import rate_limited
 from courseware.rendering import render_markdown
 from courseware.workspace import problem_workspace
 from engine import depth as engine_depth
@@ -126,6 +127,7 @@ def quiz_detail(request: HttpRequest, course_slug: str, lesson_slug: str, quiz_s
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("submit")
 def problem_detail(
     request: HttpRequest, course_slug: str, lesson_slug: str, problem_slug: str
 ) -> HttpResponse:
@@ -151,7 +153,7 @@ def problem_detail(
             return redirect(url + query + (f"&quiz={quiz.slug}" if quiz else ""))
         if wants_json:
             return JsonResponse({"ok": False, "errors": errors}, status=400)
-    shown = _shown_submission(request, problem)
+    shown = _shown_submission(request, problem, quiz)
     owner = shown.student if shown else request.user
     if owner != request.user:  # an instructor looking at a student's attempt
         workspace = problem_workspace(problem, shown.variant.seed)
@@ -174,7 +176,7 @@ def problem_detail(
         "errors": errors,
         "submission": shown,
         "payload": payload,
-        "history": _history(owner, problem),
+        "history": _history(owner, problem, quiz),
         "attempts_left": selectors.attempts_left(
             student=request.user, problem=problem, quiz=quiz
         ),
@@ -226,8 +228,14 @@ def _submit(request: HttpRequest, problem: Problem, form, quiz: Quiz | None):
     return submission, []
 
 
-def _shown_submission(request: HttpRequest, problem: Problem) -> Submission | None:
-    """The submission named in ``?submission=`` (only the user's own), else the latest."""
+def _shown_submission(
+    request: HttpRequest, problem: Problem, quiz: Quiz | None
+) -> Submission | None:
+    """The submission named in ``?submission=``, else the latest of this context.
+
+    Practice and each quiz are separate contexts: the quiz copy of a problem
+    never opens with practice answers (nor their feedback), and the reverse.
+    """
     wanted = request.GET.get("submission")
     if wanted:
         submission = selectors.submission_get_for_user(
@@ -235,9 +243,13 @@ def _shown_submission(request: HttpRequest, problem: Problem) -> Submission | No
         )
         if submission.problem_id != problem.pk:
             raise Http404("No such submission.")
+        if submission.student_id == request.user.pk and submission.quiz_id != (
+            quiz.pk if quiz else None
+        ):
+            raise Http404("No such submission here.")
         return submission
-    return selectors.submission_list_for_student(
-        student=request.user, problem=problem
+    return selectors.attempt_list(
+        student=request.user, problem=problem, quiz=quiz
     ).first()
 
 
@@ -251,17 +263,20 @@ def _groups_with_feedback(workspace: dict, form, feedback: dict) -> list:
     return groups
 
 
-def _history(user, problem: Problem) -> list[dict]:
-    submissions = selectors.submission_list_for_student(student=user, problem=problem)
+def _history(user, problem: Problem, quiz: Quiz | None) -> list[dict]:
+    """One context's attempts (practice, or one quiz), newest first."""
+    submissions = selectors.attempt_list(student=user, problem=problem, quiz=quiz)
     return [_history_entry(s) for s in submissions[:50]]
 
 
 def _history_entry(submission: Submission) -> dict:
+    counted = selectors.submission_counts_as_attempt(submission=submission)
     return {
         "id": str(submission.id),
-        "attempt": submission.attempt,
-        "status": submission.status,
-        "score": submission.score,
+        "attempt": submission.attempt if counted else None,
+        "counted": counted,
+        "status": submission.status if counted else "not counted",
+        "score": submission.score if counted else None,
         "created_at": submission.created_at.isoformat(),
     }
 
@@ -274,6 +289,7 @@ def _history_entry(submission: Submission) -> dict:
 
 @login_required
 @require_POST
+@rate_limited("validate")
 def validate(
     request: HttpRequest, course_slug: str, lesson_slug: str, problem_slug: str
 ) -> JsonResponse:
@@ -356,11 +372,13 @@ def submission_payload(submission: Submission, *, user) -> dict:
         )
         steps = [_displayed(step) for step in visible["steps"]]
     message = SYSTEM_ERROR_MESSAGE if failed else (result.get("message") or "")
+    counted = selectors.submission_counts_as_attempt(submission=submission)
     return {
         "id": str(submission.id),
         "status": submission.status,
         "done": done,
-        "attempt": submission.attempt,
+        "attempt": submission.attempt if counted else None,
+        "counted": counted,
         "outcome": "error" if failed else outcome,
         "score": submission.score if done and not failed else None,
         "message": message,
@@ -370,7 +388,7 @@ def submission_payload(submission: Submission, *, user) -> dict:
             student=submission.student, problem=problem, quiz=submission.quiz
         ),
         "status_url": reverse("courseware:submission-status", args=[submission.id]),
-        "history": _history(submission.student, problem),
+        "history": _history(submission.student, problem, submission.quiz),
     }
 
 

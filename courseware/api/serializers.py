@@ -1,9 +1,10 @@
 """Explicit input and output serializers; no business logic here."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from courseware import selectors
 from courseware.models import Course, Lesson, Problem, Quiz, Submission
@@ -29,11 +30,16 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
     def validate(self, attrs):
+        request = self.context.get("request")
         user = authenticate(
-            self.context.get("request"),
-            username=attrs["username"],
-            password=attrs["password"],
+            request, username=attrs["username"], password=attrs["password"]
         )
+        if getattr(request, "axes_locked_out", False):  # django-axes said no
+            raise exceptions.Throttled(
+                wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+                detail="Too many failed sign-ins for this username from your "
+                "address; try again later.",
+            )
         if user is None or not user.is_active:
             raise serializers.ValidationError(
                 "Unable to sign in with that username and password."
@@ -226,12 +232,21 @@ class StepSerializer(serializers.Serializer):
 class SubmissionSerializer(serializers.ModelSerializer):
     outcome = serializers.SerializerMethodField()
     steps = serializers.SerializerMethodField()
+    attempt = serializers.SerializerMethodField(
+        help_text="Its number among the attempts of its context (practice, or one "
+        "quiz); null when it does not count as an attempt."
+    )
+    counts_as_attempt = serializers.SerializerMethodField(
+        help_text="False for a system error and for a submission in which no "
+        "answer could be read (outcome 'invalid'): neither costs an attempt."
+    )
 
     class Meta:
         model = Submission
         fields = (
-            "id", "problem", "quiz", "status", "score", "attempt", "answers",
-            "outcome", "steps", "created_at", "graded_at",
+            "id", "problem", "quiz", "status", "score", "attempt",
+            "counts_as_attempt", "answers", "outcome", "steps", "created_at",
+            "graded_at",
         )  # fmt: skip
 
     def _result(self, submission) -> dict:
@@ -244,6 +259,19 @@ class SubmissionSerializer(serializers.ModelSerializer):
                 or {}
             )
         return cache[submission.pk]
+
+    def get_counts_as_attempt(self, submission) -> bool:
+        cache = self.context.setdefault("counted", {})
+        if submission.pk not in cache:
+            cache[submission.pk] = selectors.submission_counts_as_attempt(
+                submission=submission
+            )
+        return cache[submission.pk]
+
+    def get_attempt(self, submission) -> int | None:
+        if not self.get_counts_as_attempt(submission):
+            return None
+        return submission.attempt
 
     def get_outcome(self, submission) -> str | None:
         return self._result(submission).get("outcome")

@@ -9,6 +9,7 @@ import logging
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
+from config.client_ip import client_ip
 from config.outage import INFRASTRUCTURE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -17,6 +18,10 @@ logger = logging.getLogger(__name__)
 class ScopedThrottle(ScopedRateThrottle):
     """Counts per user, or per client address when nobody is signed in.
 
+    The address is ``config.client_ip.client_ip``: ``X-Forwarded-For`` only
+    counts behind ``TRUSTED_PROXY_COUNT`` proxies, so a client cannot rotate
+    the header to get a fresh count.
+
     The counts live in the cache (Redis in production). When the cache is
     down the request is let through, unthrottled, and a warning is logged:
     a student's submission is worth more than the limit while Redis is out.
@@ -24,6 +29,9 @@ class ScopedThrottle(ScopedRateThrottle):
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request) -> str:
+        return client_ip(request)
 
     def allow_request(self, request, view) -> bool:
         try:

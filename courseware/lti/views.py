@@ -33,6 +33,7 @@ from pylti1p3.contrib.django import (
 from pylti1p3.exception import LtiException, OIDCException
 
 from courseware.lti import services
+from courseware.lti.csp import allow_own_inline_code
 
 logger = logging.getLogger(__name__)
 
@@ -97,9 +98,10 @@ class LoginView(OIDCLoginInitView):
             launch_data_storage=DjangoCacheDataStorage(),
         )
         try:
-            return oidc_login.enable_check_cookies(
+            response = oidc_login.enable_check_cookies(
                 self.main_msg, self.click_msg, self.loading_msg
             ).redirect(self.get_redirect_url(target_link_uri))
+            return allow_own_inline_code(response)
         except (OIDCException, LtiException) as exc:
             return refuse(f"The LMS login request was not accepted: {exc}.", 400)
         except Key.DoesNotExist:
@@ -279,7 +281,8 @@ class DeepLinkView(View):
             return_url,
             token,
         )
-        return page("Returning to your LMS", form)
+        response = page("Returning to your LMS", form)
+        return allow_own_inline_code(response, form_targets=(return_url,))
 
 
 def frame_ancestors(lti_launch: LtiLaunch) -> list[str]:

@@ -133,6 +133,9 @@
     body.textContent = "";
     if (payload.outcome === "error") {
       body.appendChild(element("p", "error", payload.message));
+    } else if (!payload.counted) {
+      body.appendChild(element("p", "score", "Not graded: this submission does not count as an attempt."));
+      if (payload.message) { body.appendChild(element("p", null, payload.message)); }
     } else {
       var score = element("p", "score", "Attempt " + payload.attempt + ": score ");
       score.appendChild(element("strong", null, percent(payload.score || 0)));
@@ -146,8 +149,10 @@
     history.textContent = "";
     payload.history.forEach(function (entry) {
       var item = element("li");
-      var link = element("a", null, "Attempt " + entry.attempt);
-      link.href = "?submission=" + encodeURIComponent(entry.id);
+      var link = element("a", null, entry.counted ? "Attempt " + entry.attempt : "Unreadable submission");
+      var quiz = form.getAttribute("data-quiz");
+      link.href = "?submission=" + encodeURIComponent(entry.id) +
+        (quiz ? "&quiz=" + encodeURIComponent(quiz) : "");
       item.appendChild(link);
       item.appendChild(document.createTextNode(": " + entry.status +
         (entry.score === null ? "" : ", " + percent(entry.score))));

@@ -1,8 +1,11 @@
 """Submissions through the API: idempotent creation, status, per-step results, the reveal policy."""
 
-import pytest
+from datetime import timedelta
 
-from courseware.models import Submission
+import pytest
+from django.utils import timezone
+
+from courseware.models import Quiz, Submission
 from grader.services import submission_grade
 from tests.api.content import work_this_answers
 
@@ -61,6 +64,8 @@ def test_a_submission_reads_queued_then_graded_with_steps_without_the_key(
 
 
 def test_the_key_shows_once_the_policy_allows(student_api, content):
+    # Never while a quiz containing the problem is open: close the demo quiz.
+    Quiz.objects.update(due_at=timezone.now() - timedelta(days=1))
     right = submit(student_api, content.problem, work_this_answers()).json()
     submission_grade(submission_id=right["id"])
     graded = student_api.get(f"/api/v1/submissions/{right['id']}/").json()

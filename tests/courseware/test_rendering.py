@@ -64,7 +64,7 @@ def test_render_markdown_keeps_raw_details_and_tables():
     text = "<details><summary>More</summary>\n\nInner\n</details>\n\n| a | b |\n|--:|---|\n| 1 | 2 |\n"
     html = str(render_markdown(text))
     assert "<details><summary>More</summary>" in html
-    assert '<th style="text-align:right">a</th>' in html
+    assert '<th class="align-right">a</th>' in html  # no inline style (CSP)
 
 
 def test_render_markdown_skips_front_matter():
@@ -77,3 +77,46 @@ def test_sanitize_prefixes_ids_and_adds_rel():
     html = sanitize('<h2 id="main">x</h2><a href="https://example.org">e</a>')
     assert 'id="lesson-main"' in html
     assert 'rel="noopener noreferrer"' in html
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "https://tracker.example/pixel.png?student=1",
+        "http://tracker.example/p.gif",
+        "//tracker.example/p.gif",
+        " https://tracker.example/p.gif",
+        "HTTPS://TRACKER.EXAMPLE/p.gif",
+        "data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=",
+        "data:text/html;base64,PGgxPmhpPC9oMT4=",
+    ],
+)
+def test_render_markdown_drops_images_from_other_servers(src):
+    html = str(render_markdown(f'<img src="{src}" alt="graph">'))
+    assert "tracker.example" not in html.lower()
+    assert "src=" not in html
+
+
+@pytest.mark.parametrize(
+    "src", ["/static/img/graph.png", "graph.png", "data:image/png;base64,iVBORw0KGgo="]
+)
+def test_render_markdown_keeps_local_and_inline_images(src):
+    html = str(render_markdown(f"![graph]({src})"))
+    assert f'src="{src}"' in html
+
+
+def test_render_markdown_strips_imitation_grading_badges():
+    fake = (
+        '<span class="status-badge status-correct">✓ correct</span>'
+        '<p class="score">Attempt 1: score <strong>100%</strong></p>'
+        '<div class="feedback-cell expected error">x</div>'
+    )
+    html = str(render_markdown(fake))
+    assert "status-badge" not in html and "status-correct" not in html
+    assert "class=" not in html  # the text stays, but unstyled: not a badge
+
+
+def test_render_markdown_keeps_its_own_classes():
+    html = str(render_markdown("$x$ and\n\n```python\nx = 1\n```"))
+    assert 'class="math inline"' in html
+    assert 'class="language-python"' in html and '<span class="n">x</span>' in html

@@ -1,16 +1,21 @@
 """LTI 1.3 launches from a simulated platform: who gets in, and who is refused."""
 
+import base64
+import hashlib
 import io
+import re
 import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 from lti_tool.models import Key, LtiUser
 
 from courseware.models import CourseMembership
 from tests.lti.platform import INSTRUCTOR, rsa_key
+from tests.security.test_headers import directives
 
 pytestmark = pytest.mark.django_db
 
@@ -204,8 +209,49 @@ def test_lti_pages_can_be_framed_by_the_lms_only(client, platform, content):
     page = client.get("/courses/dl/credit/problems/work-this/")
     assert page.status_code == 200
     assert "X-Frame-Options" not in page
-    policy = page["Content-Security-Policy"]
-    assert policy.startswith("frame-ancestors 'self'")
-    assert platform.issuer in policy
+    policy = directives(page["Content-Security-Policy"])
+    assert policy["frame-ancestors"][0] == "'self'"
+    assert platform.issuer in policy["frame-ancestors"]
+    assert policy["script-src"] == ["'self'"]
     anonymous = client.__class__().get("/")
     assert anonymous["X-Frame-Options"] == "DENY"
+    assert directives(anonymous["Content-Security-Policy"])["frame-ancestors"] == [
+        "'none'"
+    ]
+
+
+def test_only_an_lti_session_has_samesite_none_cookies(client, platform, content):
+    response, _ = platform.launch(client, custom=resource(content))
+    session = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert session["samesite"] == "None" and session["secure"]
+    client.cookies.pop(settings.CSRF_COOKIE_NAME, None)  # as inside the iframe
+    page = client.get("/courses/dl/credit/problems/work-this/")
+    csrf = page.cookies[settings.CSRF_COOKIE_NAME]
+    assert csrf["samesite"] == "None" and csrf["secure"]
+    other = client.__class__()
+    other.get("/accounts/login/")
+    assert other.cookies[settings.CSRF_COOKIE_NAME]["samesite"] == "Lax"
+
+
+def test_the_oidc_cookie_check_page_may_run_its_own_script_only(client, platform):
+    # Without lti1p3_new_window, pylti1p3 first answers a page whose inline
+    # script checks that cookies work in the iframe.
+    response = client.get(
+        "/lti/login/",
+        {
+            "iss": platform.issuer,
+            "client_id": platform.client_id,
+            "login_hint": "lms-user-1",
+            "target_link_uri": "https://tool.example/lti/launch/",
+        },
+    )
+    assert response.status_code == 200
+    scripts = re.findall(rb"<script[^>]*>(.*?)</script>", response.content, re.S)
+    assert scripts
+    policy = directives(response["Content-Security-Policy"])
+    allowed = set(policy["script-src"])
+    assert "'unsafe-inline'" not in allowed
+    for script in scripts:
+        digest = base64.b64encode(hashlib.sha256(script).digest()).decode()
+        assert f"'sha256-{digest}'" in allowed
+    assert policy["frame-ancestors"] == ["'self'", "https:"]

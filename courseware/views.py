@@ -33,6 +33,7 @@ from courseware.forms import (
 )
 from courseware.graph_svg import graph_svg
 from courseware.models import Course, Problem, Quiz, Submission
+from courseware.offerings import offering_for_submission
 from courseware.rendering import render_markdown
 from courseware.workspace import problem_workspace
 from engine import depth as engine_depth
@@ -220,6 +221,11 @@ def _submit(request: HttpRequest, problem: Problem, form, quiz: Quiz | None):
             answers=form.answers(),
             idempotency_key=form.cleaned_data.get("idempotency_key") or None,
             quiz=quiz,
+            offering=offering_for_submission(
+                user=request.user,
+                course=problem.lesson.course,
+                session=request.session,
+            ),
         )
     except ValidationError as error:
         return None, error.messages
@@ -344,10 +350,16 @@ def submission_payload(submission: Submission, *, user) -> dict:
     result = submission.result or {}
     outcome = result.get("outcome") if done else None
     failed = submission.status == Submission.Status.ERROR or outcome == "error"
-    reveal = done and not failed and selectors.answer_key_visible_to(submission=submission, user=user)
+    reveal = (
+        done
+        and not failed
+        and selectors.answer_key_visible_to(submission=submission, user=user)
+    )
     steps = []
     if done and not failed:
-        visible = selectors.submission_result_for_viewer(submission=submission, user=user)
+        visible = selectors.submission_result_for_viewer(
+            submission=submission, user=user
+        )
         steps = [_displayed(step) for step in visible["steps"]]
     message = SYSTEM_ERROR_MESSAGE if failed else (result.get("message") or "")
     return {

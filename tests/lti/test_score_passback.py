@@ -8,6 +8,7 @@ from lti_tool.models import LtiLineItem, LtiUser
 from config.celery import app
 from courseware import services
 from courseware.models import Submission
+from courseware.offerings import offering_for_submission
 from courseware.tasks import lti_score_passback
 from grader.services import submission_grade
 from tests.api.content import work_this_answers
@@ -15,19 +16,25 @@ from tests.services import redis_url
 from tests.workers import wait_for
 
 
-def launched_student(client, platform, content, *, ref=None, lineitem=None):
+def launched_student(client, platform, content, *, ref=None, lineitem=None, sub=None):
     """A student signed in through a resource-link launch that carries an AGS line item."""
     ref = ref or f"problem:{content.problem.pk}"
     response, _ = platform.launch(
         client,
         custom={"tracegrade_resource": ref},
         lineitem=lineitem or platform.lineitem_url(1),
+        sub=sub or "lms-user-1",
     )
-    assert response.status_code == 302
-    return LtiUser.objects.get(sub="lms-user-1").auth_user
+    assert response.status_code == 302, response.content
+    return LtiUser.objects.get(sub=sub or "lms-user-1").auth_user
 
 
 def graded_submission(student, problem, answers, **kwargs) -> Submission:
+    """Graded in this process; in the student's only offering, as the pages do."""
+    kwargs.setdefault(
+        "offering",
+        offering_for_submission(user=student, course=problem.lesson.course),
+    )
     submission = services.submission_create(
         student=student, problem=problem, answers=answers, **kwargs
     )
@@ -38,7 +45,9 @@ def graded_submission(student, problem, answers, **kwargs) -> Submission:
 
 
 @pytest.mark.django_db
-def test_a_launch_records_the_line_item_of_its_resource(client, platform, content):
+def test_a_launch_records_the_line_item_of_its_resource(
+    client, platform, content, linked
+):
     launched_student(client, platform, content)
     item = LtiLineItem.objects.get()
     assert item.url == platform.lineitem_url(1)
@@ -47,7 +56,9 @@ def test_a_launch_records_the_line_item_of_its_resource(client, platform, conten
 
 
 @pytest.mark.django_db(transaction=True)
-def test_grading_a_launched_submission_posts_the_score(client, platform, content):
+def test_grading_a_launched_submission_posts_the_score(
+    client, platform, content, linked
+):
     student = launched_student(client, platform, content)
     submission = graded_submission(
         student, content.problem, work_this_answers(**{"forward:u": "5"})
@@ -62,7 +73,8 @@ def test_grading_a_launched_submission_posts_the_score(client, platform, content
     assert score["scoreGiven"] == pytest.approx(
         submission.score * content.problem.points
     )
-    assert score["activityProgress"] == "Completed"
+    # Attempts remain and it is not solved: submitted, not completed.
+    assert score["activityProgress"] == "Submitted"
     assert score["gradingProgress"] == "FullyGraded"
 
     # The platform's token endpoint got an assertion signed with the tool's published key.
@@ -79,7 +91,9 @@ def test_grading_a_launched_submission_posts_the_score(client, platform, content
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_later_worse_attempt_never_lowers_the_lms_grade(client, platform, content):
+def test_a_later_worse_attempt_never_lowers_the_lms_grade(
+    client, platform, content, linked
+):
     student = launched_student(client, platform, content)
     graded_submission(student, content.problem, work_this_answers())
     worse = graded_submission(
@@ -90,7 +104,7 @@ def test_a_later_worse_attempt_never_lowers_the_lms_grade(client, platform, cont
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_quiz_link_gets_the_quiz_score(client, platform, content):
+def test_a_quiz_link_gets_the_quiz_score(client, platform, content, linked):
     student = launched_student(
         client, platform, content, ref=f"quiz:{content.quiz.pk}",
         lineitem=platform.lineitem_url(7),
@@ -107,7 +121,7 @@ def test_a_quiz_link_gets_the_quiz_score(client, platform, content):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_platform_outage_is_retried(client, platform, content):
+def test_a_platform_outage_is_retried(client, platform, content, linked):
     student = launched_student(client, platform, content)
     submission = graded_submission(student, content.problem, work_this_answers())
     platform.fail_scores = 2
@@ -119,7 +133,7 @@ def test_a_platform_outage_is_retried(client, platform, content):
 
 @pytest.mark.django_db(transaction=True)
 def test_students_who_did_not_come_from_an_lms_post_nothing(
-    django_user_model, platform, content
+    django_user_model, platform, content, linked
 ):
     student = django_user_model.objects.create_user(username="direct", password="x")
     services.course_enrol(course=content.course, user=student)
@@ -143,7 +157,7 @@ def _broker() -> str | None:
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_grades_a_launched_submission_and_posts_its_score(
-    client, platform, content, worker_factory
+    client, platform, content, linked, worker_factory
 ):
     worker = worker_factory(broker_url=_broker())
     launched_student(client, platform, content)

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grader.models import WorkerHeartbeat
-
 from tests.security.conftest import ROLES, endpoints, url_kwargs
 
 # Per endpoint: the method tried, then the status for each role in ROLES order
@@ -51,6 +50,12 @@ MATRIX = {
     "lti:login-registration": ("GET", "400 400 400 400 400"),
     "lti:launch": ("POST", "403 403 403 403 403"),
     "lti:deep-link": ("POST", "403 403 403 403 403"),
+    "lti:link": ("GET", "403 403 403 403 403"),
+    # An offering's pages: its course's authors, and its LMS instructors and staff.
+    "lti:offerings": ("GET", "login 200 200 200 200"),
+    "lti:offering": ("GET", "login 404 404 200 404"),
+    "lti:offering-resend-grades": ("POST", "login 404 404 302 404"),
+    "lti:offering-roster-sync": ("POST", "login 404 404 302 404"),
     # Student pages.
     "courseware:home": ("GET", "200 200 200 200 200"),
     "courseware:course": ("GET", "login 200 200 200 404"),

@@ -212,7 +212,7 @@ def launch_provision(*, lti_launch: LtiLaunch) -> Launch:
     the caller shows the page that links it.
     """
     context = lti_launch.context
-    if context is None:
+    if context is None or not context.id_on_platform:
         raise LaunchRefused(
             "This launch comes from no LMS course (it has no context claim); "
             "Tracegrade opens links placed in a course only.",

@@ -71,7 +71,8 @@ class Platform:
         self.private_key, self.public_jwk = rsa_key()
         self.scores: list[dict] = []
         self.token_requests: list[dict] = []
-        self.fail_scores = 0  # answer 503 this many times first
+        self.fail_scores = 0  # answer fail_code this many times first
+        self.fail_code = 503
         self.gone: set[str] = set()  # line item paths that answer 404
         self.lineitems: list[dict] = []  # the container's items
         self.members: list[dict] = []  # NRPS
@@ -274,7 +275,7 @@ class Platform:
                 pass
 
             def _send(self, code: int, body: dict | None = None) -> None:
-                data = json.dumps(body or {}).encode()
+                data = json.dumps({} if body is None else body).encode()
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -364,7 +365,7 @@ class Platform:
                         return self._send(404)
                     if platform.fail_scores > 0:
                         platform.fail_scores -= 1
-                        return self._send(503)
+                        return self._send(platform.fail_code)
                     score = json.loads(body)
                     score["_lineitem"] = self.path.removesuffix("/scores")
                     score["_content_type"] = self.headers.get("Content-Type")

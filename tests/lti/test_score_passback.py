@@ -7,7 +7,7 @@ from lti_tool.models import LtiLineItem, LtiUser
 
 from config.celery import app
 from courseware import services
-from courseware.models import Submission
+from courseware.models import OfferingMembership, Submission
 from courseware.offerings import offering_for_submission
 from courseware.tasks import lti_score_passback
 from grader.services import submission_grade
@@ -171,4 +171,137 @@ def test_a_worker_grades_a_launched_submission_and_posts_its_score(
     wait_for(lambda: platform.scores, timeout=90)
     [score] = platform.scores
     assert score["userId"] == "lms-user-1", worker.log()
+    assert score["scoreGiven"] == pytest.approx(content.problem.points)
+
+
+# --- AGS done properly -----------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deleted_column_is_retired_and_does_not_stop_the_live_one(
+    client, platform, content, linked
+):
+    # The instructor deleted the column and made a new one: launches carried both.
+    launched_student(client, platform, content, lineitem=platform.lineitem_url(1))
+    student = launched_student(
+        client, platform, content, lineitem=platform.lineitem_url(2)
+    )
+    platform.gone = {"/lineitems/1"}
+    submission = graded_submission(student, content.problem, work_this_answers())
+    assert lti_score_passback(str(submission.pk)) == 1
+    assert [s["_lineitem"] for s in platform.scores] == ["/lineitems/2"]
+    retired = LtiLineItem.objects.get(url=platform.lineitem_url(1))
+    assert retired.state.retired_at is not None and retired.state.last_status == 404
+
+    # Never tried again; the live column keeps receiving scores.
+    again = graded_submission(student, content.problem, work_this_answers())
+    lti_score_passback(str(again.pk))
+    assert [s["_lineitem"] for s in platform.scores] == ["/lineitems/2"] * 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_instructors_see_retired_columns_on_the_offering_page(
+    client, platform, content, linked
+):
+    student = launched_student(client, platform, content)
+    platform.gone = {"/lineitems/1"}
+    lti_score_passback(
+        str(graded_submission(student, content.problem, work_this_answers()).pk)
+    )
+    teacher = client.__class__()
+    launched_student(teacher, platform, content, sub="teacher-1")
+    OfferingMembership.objects.filter(user__lti_users__sub="teacher-1").update(
+        role="instructor"
+    )
+    page = teacher.get(f"/lti/offerings/{linked.pk}/").content.decode()
+    assert "no longer has" in page and platform.lineitem_url(1) in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rate_limited_platform_is_retried(client, platform, content, linked):
+    student = launched_student(client, platform, content)
+    submission = graded_submission(student, content.problem, work_this_answers())
+    platform.fail_scores, platform.fail_code = 1, 429
+    lti_score_passback.apply(args=[str(submission.pk)])
+    assert platform.fail_scores == 0
+    assert len(platform.scores) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_access_token_is_fetched_once_and_reused_until_it_expires(
+    client, platform, content, linked
+):
+    student = launched_student(client, platform, content)
+    for _ in range(3):
+        submission = graded_submission(student, content.problem, work_this_answers())
+        lti_score_passback(str(submission.pk))
+    assert len(platform.scores) == 3
+    assert len(platform.token_requests) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_launch_with_only_the_lineitems_container_gets_a_column(
+    client, platform, content, linked
+):
+    student = launched_student(client, platform, content, lineitem="container")
+    [created] = platform.lineitems
+    assert created["resourceId"] == f"problem:{content.problem.pk}"
+    assert created["scoreMaximum"] == content.problem.points
+    assert created["label"] == "Work this"
+    launched_student(client, platform, content, lineitem="container")
+    assert len(platform.lineitems) == 1  # found the second time, not made again
+    submission = graded_submission(student, content.problem, work_this_answers())
+    assert lti_score_passback(str(submission.pk)) == 1
+    assert platform.scores[0]["_lineitem"] == "/lineitems/100"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_quiz_in_progress_is_reported_in_progress(client, platform, content, linked):
+    student = launched_student(
+        client, platform, content, ref=f"quiz:{content.quiz.pk}",
+        lineitem=platform.lineitem_url(7),
+    )  # fmt: skip
+    submission = graded_submission(
+        student, content.problem, work_this_answers(), quiz=content.quiz
+    )
+    lti_score_passback(str(submission.pk))
+    [score] = platform.scores
+    assert (score["activityProgress"], score["gradingProgress"]) == (
+        "InProgress",
+        "Pending",
+    )
+    last = graded_submission(
+        student, content.choice, {"answer": "b"}, quiz=content.quiz
+    )
+    lti_score_passback(str(last.pk))
+    assert platform.scores[-1]["scoreGiven"] == pytest.approx(1.0)
+    assert (
+        platform.scores[-1]["activityProgress"],
+        platform.scores[-1]["gradingProgress"],
+    ) == ("Completed", "FullyGraded")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_instructor_resends_every_grade(
+    client, platform, content, linked, monkeypatch
+):
+    from config.celery import app
+    from courseware.tasks import lti_offering_resend
+
+    student = launched_student(client, platform, content)
+    graded_submission(student, content.problem, work_this_answers())
+    assert platform.scores == []  # never sent (say, the LMS was down for days)
+    teacher = client.__class__()
+    launched_student(teacher, platform, content, sub="teacher-1")
+    OfferingMembership.objects.filter(user__lti_users__sub="teacher-1").update(
+        role="instructor"
+    )
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda name, args, **kw: sent.append(args))
+    response = teacher.post(f"/lti/offerings/{linked.pk}/resend-grades/")
+    assert response.status_code == 302
+    assert sent == [[linked.pk]]
+    lti_offering_resend.apply(args=sent[0])
+    [score] = platform.scores
+    assert score["userId"] == "lms-user-1"
     assert score["scoreGiven"] == pytest.approx(content.problem.points)

@@ -364,13 +364,23 @@ class ProblemGradebookRow:
     best_score: float | None
     latest_score: float | None
     latest_status: str | None
+    name: str = ""
 
 
-def problem_gradebook_rows(*, problem: Problem) -> list[ProblemGradebookRow]:
-    """A row per student who submitted to ``problem``: attempts, best and latest score."""
+def problem_gradebook_rows(
+    *, problem: Problem, offering: Offering | None = None
+) -> list[ProblemGradebookRow]:
+    """A row per student who submitted to ``problem``: attempts, best and latest score.
+
+    Every student of every offering; with ``offering``, that offering's only.
+    """
+    submissions = Submission.objects.filter(problem=problem)
+    if offering is not None:
+        submissions = submissions.filter(offering=offering)
     per_student = (
-        Submission.objects.filter(problem=problem)
-        .values("student_id", "student__username")
+        submissions.values(
+            "student_id", "student__username", "student__first_name", "student__last_name"
+        )
         .annotate(
             attempts=Count("id", filter=~Q(status=Submission.Status.ERROR)),
             best=Max("score", filter=Q(status=Submission.Status.GRADED)),
@@ -378,7 +388,7 @@ def problem_gradebook_rows(*, problem: Problem) -> list[ProblemGradebookRow]:
         .order_by("student__username")
     )
     latest = {}
-    for submission in Submission.objects.filter(problem=problem).order_by("created_at"):
+    for submission in submissions.order_by("created_at"):
         latest[submission.student_id] = submission
     return [
         ProblemGradebookRow(
@@ -388,6 +398,12 @@ def problem_gradebook_rows(*, problem: Problem) -> list[ProblemGradebookRow]:
             best_score=row["best"],
             latest_score=latest[row["student_id"]].score,
             latest_status=latest[row["student_id"]].status,
+            name=" ".join(
+                part
+                for part in (row["student__first_name"], row["student__last_name"])
+                if part
+            )
+            or row["student__username"],
         )
         for row in per_student
     ]

@@ -379,7 +379,10 @@ def problem_gradebook_rows(
         submissions = submissions.filter(offering=offering)
     per_student = (
         submissions.values(
-            "student_id", "student__username", "student__first_name", "student__last_name"
+            "student_id",
+            "student__username",
+            "student__first_name",
+            "student__last_name",
         )
         .annotate(
             attempts=Count("id", filter=~Q(status=Submission.Status.ERROR)),

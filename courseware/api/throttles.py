@@ -29,5 +29,7 @@ class ScopedThrottle(ScopedRateThrottle):
         try:
             return super().allow_request(request, view)
         except INFRASTRUCTURE_ERRORS as error:
-            logger.warning("Throttle %s not applied: cache unavailable (%r)", self.scope, error)
+            logger.warning(
+                "Throttle %s not applied: cache unavailable (%r)", self.scope, error
+            )
             return True

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from courseware.lti import offering_views, views
+from courseware.lti import offering_views, registration_views, views
 
 app_name = "lti"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("launch/", views.LaunchView.as_view(), name="launch"),
     path("deep-link/", views.DeepLinkView.as_view(), name="deep-link"),
     path("link/", views.LinkView.as_view(), name="link"),
+    path("register/", registration_views.register, name="register"),
+    path("canvas.json", registration_views.canvas_config, name="canvas-config"),
     path("offerings/", offering_views.offering_list, name="offerings"),
     path(
         "offerings/<int:offering_id>/",

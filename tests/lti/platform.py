@@ -344,9 +344,14 @@ class Platform:
                     )
                     registration = json.loads(body)
                     platform.registrations.append(registration)
-                    return self._send(
-                        200, {**registration, "client_id": "dyn-client-9"}
-                    )
+                    # As Moodle answers: the client id, and the deployment made.
+                    tool = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+                    answer = {**registration, "client_id": "dyn-client-9"}
+                    answer[tool] = {
+                        **registration.get(tool, {}),
+                        "deployment_id": platform.deployment_id,
+                    }
+                    return self._send(200, answer)
                 if self.path == "/lineitems":
                     if not self._authorized():
                         return self._send(401)

@@ -51,6 +51,9 @@ MATRIX = {
     "lti:launch": ("POST", "403 403 403 403 403"),
     "lti:deep-link": ("POST", "403 403 403 403 403"),
     "lti:link": ("GET", "403 403 403 403 403"),
+    # Registration: public by design (the platform's admin calls them).
+    "lti:register": ("GET", "400 400 400 400 400"),
+    "lti:canvas-config": ("GET", "200 200 200 200 200"),
     # An offering's pages: its course's authors, and its LMS instructors and staff.
     "lti:offerings": ("GET", "login 200 200 200 200"),
     "lti:offering": ("GET", "login 404 404 200 404"),

@@ -35,9 +35,7 @@ class Command(BaseCommand):
             user.save()
         course = demo_enrolment_ensure()
         where = " (generated; kept in var/demo_password)" if generated else ""
-        note = (
-            f" ({', '.join(kept)}: password kept as it was)" if kept else ""
-        )
+        note = f" ({', '.join(kept)}: password kept as it was)" if kept else ""
         self.stdout.write(
             f"Demo accounts: instructor / student, password: {password}{where}"
             f"{note}; enrolled in '{course.slug}'"

@@ -6,7 +6,7 @@ instructors in ``CourseMembership``, and site staff) edit content; an
 offering's instructors and staff read its roster, submissions and gradebook.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from courseware.models import Course, CourseMembership, Offering, OfferingMembership
 
@@ -48,6 +48,24 @@ def offering_readable_by(*, user, offering: Offering) -> bool:
     if courses_authored_by(user=user).filter(pk=offering.course_id).exists():
         return True
     return offering_role(user=user, offering=offering) in READING_ROLES
+
+
+def offerings_readable_by(*, user) -> QuerySet[Offering]:
+    """The offerings whose roster and gradebook ``user`` may read."""
+    if not user.is_authenticated:
+        return Offering.objects.none()
+    return (
+        Offering.objects.filter(
+            Q(course__in=courses_authored_by(user=user))
+            | Q(
+                memberships__user=user,
+                memberships__is_active=True,
+                memberships__role__in=READING_ROLES,
+            )
+        )
+        .select_related("course")
+        .distinct()
+    )
 
 
 def offering_managed_by(*, user, offering: Offering) -> bool:

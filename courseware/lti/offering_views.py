@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from courseware import offerings, selectors
 from courseware.lti import passback, roster
-from courseware.models import Offering
+from courseware.models import Offering, OfferingMembership
 
 
 def _readable(request: HttpRequest, offering_id: int) -> Offering:
@@ -39,11 +39,7 @@ def _managed(request: HttpRequest, offering_id: int) -> Offering:
 @xframe_options_exempt
 def offering_list(request: HttpRequest) -> HttpResponse:
     """The offerings the user may read."""
-    visible = [
-        offering
-        for offering in Offering.objects.select_related("course")
-        if offerings.offering_readable_by(user=request.user, offering=offering)
-    ]
+    visible = offerings.offerings_readable_by(user=request.user)
     return TemplateResponse(request, "lti/offering_list.html", {"offerings": visible})
 
 
@@ -59,7 +55,9 @@ def offering_detail(request: HttpRequest, offering_id: int) -> HttpResponse:
         "rows": rows,
         "problems": problems,
         "retired": passback.retired_line_items(offering=offering),
-        "staff": offerings.offering_members(offering=offering).exclude(role="learner"),
+        "staff": offerings.offering_members(offering=offering).exclude(
+            role=OfferingMembership.Role.LEARNER
+        ),
         "may_manage": offerings.offering_managed_by(
             user=request.user, offering=offering
         ),

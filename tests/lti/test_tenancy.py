@@ -250,3 +250,37 @@ def test_a_learner_sub_role_is_still_a_learner(client, platform, content, linked
     )
     platform.launch(client, custom=problem_ref(content), roles=(LEARNER, learner_ta))
     assert OfferingMembership.objects.get().role == "learner"
+
+
+def test_frame_ancestors_can_be_added_per_registration(
+    client, platform, content, linked
+):
+    from lti_tool.models import LtiRegistration
+
+    from courseware.models import LtiRegistrationSettings
+
+    LtiRegistrationSettings.objects.create(
+        registration=LtiRegistration.objects.get(issuer=platform.issuer),
+        frame_ancestors="https://apps.openedx.example\nhttps://learning.openedx.example",
+    )
+    platform.launch(client, custom=problem_ref(content))
+    policy = client.get("/courses/dl/credit/problems/work-this/")[
+        "Content-Security-Policy"
+    ]
+    assert "https://apps.openedx.example" in policy.split()
+    assert "https://learning.openedx.example" in policy.split()
+    other = Client()
+    Platform(issuer="https://moodle.other.example", client_id="c2").register()
+    assert "apps.openedx" not in other.get("/").get("Content-Security-Policy", "")
+
+
+def test_the_offering_list_shows_only_readable_offerings(
+    platform, content, other_content
+):
+    mine = platform.link(content.course)
+    platform.link(other_content.course, context_id="another-course")
+    teacher = Client()
+    platform.launch(teacher, custom=problem_ref(content), sub="t", roles=(INSTRUCTOR,))
+    page = teacher.get("/lti/offerings/").content.decode()
+    assert f"/lti/offerings/{mine.pk}/" in page
+    assert page.count("/lti/offerings/") == 1

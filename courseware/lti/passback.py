@@ -22,7 +22,12 @@ from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
 
 from courseware import selectors
-from courseware.lti.services import LINEITEM_SCOPE, SCORE_SCOPE, Resource
+from courseware.lti.services import (
+    LINEITEM_SCOPE,
+    SCORE_SCOPE,
+    Resource,
+    line_item_record,
+)
 from courseware.lti.tokens import CachedServiceConnector
 from courseware.models import (
     LtiLineItemState,
@@ -95,6 +100,16 @@ def passback_line_items(*, submission: Submission) -> QuerySet[LtiLineItem]:
 
 def passback_wanted(*, submission: Submission) -> bool:
     return passback_line_items(submission=submission).exists()
+
+
+def launch_line_item_record(
+    *, lti_launch: LtiLaunch, resource: Resource
+) -> LtiLineItem | None:
+    """The column a launch's scores go to: the launch's own ``lineitem``, else
+    one found or made through its ``lineitems`` container."""
+    return line_item_record(
+        lti_launch=lti_launch, resource=resource
+    ) or line_item_ensure(lti_launch=lti_launch, resource=resource)
 
 
 def line_item_ensure(

@@ -235,8 +235,7 @@ def launched(request: HttpRequest, lti_launch: LtiLaunch, launch) -> HttpRespons
         services.resource_launch_check(resource=resource, offering=launch.offering)
     except LaunchRefused as exc:
         return refuse(str(exc), exc.status)
-    if not services.line_item_record(lti_launch=lti_launch, resource=resource):
-        passback.line_item_ensure(lti_launch=lti_launch, resource=resource)
+    passback.launch_line_item_record(lti_launch=lti_launch, resource=resource)
     return redirect(student_url(resource))
 
 

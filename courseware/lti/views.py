@@ -47,6 +47,15 @@ DEEP_LINKING_SETTINGS = (
 )
 
 
+COOKIE_BLOCKED = (
+    "Your browser did not keep the cookie this launch started with: it blocks "
+    "cookies inside the LMS page (Safari, Firefox in strict mode and private "
+    "windows do), or the launch took more than five minutes. Go back to the LMS and "
+    "open the link again; if it happens again, open it in a new window (right-click, "
+    "open in a new tab), where your work and grade go to the same course."
+)
+
+
 def page(title: str, body: str, status: int = 200) -> HttpResponse:
     """A minimal HTML page; ``body`` must already be escaped (format_html)."""
     html = format_html(
@@ -85,7 +94,21 @@ class LoginView(OIDCLoginInitView):
 
     The redirect URI is always the launch URL, so a platform needs exactly one
     registered redirect URI; what the link opens travels in the id_token.
+
+    A browser that blocks cookies in frames (Safari, Firefox's strict mode,
+    private windows) cannot keep the login's state or a session there; the
+    check page then explains that and opens the launch in a new window, where
+    the same LMS course, offering and gradebook are used.
     """
+
+    main_msg = (
+        "Your browser blocks cookies inside the LMS page (Safari, Firefox in strict "
+        "mode and private windows do), and Tracegrade needs one to keep you signed "
+        "in while you work. Open it in its own window instead: it is the same "
+        "course, your work is saved and your grade still goes to the LMS. "
+    )
+    click_msg = "Open Tracegrade in a new window."
+    loading_msg = "Opening Tracegrade..."
 
     def get_redirect_url(self, target_link_uri: str) -> str:
         return self.request.build_absolute_uri(reverse("lti:launch"))
@@ -171,6 +194,8 @@ class LaunchView(LtiLaunchBaseView):
             lti_launch = validated_launch(request)
         except LtiException as exc:
             logger.info("LTI launch refused: %s", exc)
+            if str(exc) == "State not found":
+                return refuse(COOKIE_BLOCKED)
             return refuse(
                 f"The launch could not be verified: {exc}. Start it again from the LMS."
             )

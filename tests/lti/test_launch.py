@@ -221,3 +221,36 @@ def test_lti_pages_can_be_framed_by_the_lms_only(client, platform, content, link
     assert platform.issuer in policy
     anonymous = client.__class__().get("/")
     assert anonymous["X-Frame-Options"] == "DENY"
+
+
+def test_a_browser_that_blocks_frame_cookies_is_told_to_open_a_new_window(
+    client, platform
+):
+    # Without lti1p3_new_window, the login first checks that cookies work in the frame.
+    response = client.get(
+        "/lti/login/",
+        {
+            "iss": platform.issuer,
+            "client_id": platform.client_id,
+            "login_hint": "x",
+            "target_link_uri": "https://tool.example/lti/launch/",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "blocks cookies inside the LMS page" in page
+    assert "Open Tracegrade in a new window." in page
+    assert '"lti1p3_new_window": "1"' in page  # the new window skips the check
+
+
+def test_a_launch_whose_state_cookie_was_blocked_explains_what_to_do(
+    client, platform, content, linked
+):
+    auth = platform.login(client)
+    client.cookies.clear()
+    claims = platform.claims(nonce=auth["nonce"], custom=resource(content))
+    response = client.post(
+        "/lti/launch/", {"id_token": platform.sign(claims), "state": auth["state"]}
+    )
+    assert response.status_code == 403
+    assert b"new window" in response.content

@@ -284,3 +284,23 @@ def test_the_offering_list_shows_only_readable_offerings(
     page = teacher.get("/lti/offerings/").content.decode()
     assert f"/lti/offerings/{mine.pk}/" in page
     assert page.count("/lti/offerings/") == 1
+
+
+def test_problem_analytics_can_be_narrowed_to_one_offering(
+    platform, other_platform, content
+):
+    from courseware.authoring.selectors import problem_analytics
+
+    offering_a = platform.link(content.course)
+    offering_b = other_platform.link(content.course)
+    student_a, student_b = Client(), Client()
+    platform.launch(student_a, custom=problem_ref(content), sub="ann")
+    other_platform.launch(student_b, custom=problem_ref(content), sub="bob")
+    submit_in_page(student_a, content, work_this_answers())
+    submit_in_page(student_b, content, work_this_answers())
+    submit_in_page(student_b, content, work_this_answers())
+    assert problem_analytics(problem=content.problem).submissions == 3
+    assert (
+        problem_analytics(problem=content.problem, offering=offering_a).submissions == 1
+    )
+    assert problem_analytics(problem=content.problem, offering=offering_b).students == 1

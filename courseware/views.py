@@ -33,7 +33,7 @@ from courseware.forms import (
 )
 from courseware.graph_svg import graph_svg
 from courseware.models import Course, Problem, Quiz, Submission
-from courseware.offerings import offering_for_submission
+from courseware.offerings import offering_for_submission, offerings_readable_by
 from courseware.rendering import render_markdown
 from courseware.workspace import problem_workspace
 from engine import depth as engine_depth
@@ -50,7 +50,11 @@ DEPTH_SERIES = [(a, r) for a in ("sigmoid", "tanh", "relu") for r in (False, Tru
 
 def home(request: HttpRequest) -> HttpResponse:
     courses = selectors.course_list_for_user(user=request.user)
-    return render(request, "courseware/home.html", {"courses": courses})
+    context = {
+        "courses": courses,
+        "reads_offerings": offerings_readable_by(user=request.user).exists(),
+    }
+    return render(request, "courseware/home.html", context)
 
 
 # --- Access ---------------------------------------------------------------------

@@ -284,6 +284,10 @@ def test_the_offering_list_shows_only_readable_offerings(
     page = teacher.get("/lti/offerings/").content.decode()
     assert f"/lti/offerings/{mine.pk}/" in page
     assert page.count("/lti/offerings/") == 1
+    assert b"LMS course offerings" in teacher.get("/").content
+    student = Client()
+    platform.launch(student, custom=problem_ref(content), sub="s")
+    assert b"LMS course offerings" not in student.get("/").content
 
 
 def test_problem_analytics_can_be_narrowed_to_one_offering(

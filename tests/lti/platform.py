@@ -78,6 +78,8 @@ class Platform:
         self.members: list[dict] = []  # NRPS
         self.registrations: list[dict] = []  # dynamic registration POSTs
         self.registration_auth: list[str] = []
+        self.valid_tokens: set[str] = set()  # clear it to revoke every token
+        self.token_lifetime = 3600
         self.tool_jwks_url = ""
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.base = f"http://127.0.0.1:{self._server.server_port}"
@@ -283,7 +285,8 @@ class Platform:
                 self.wfile.write(data)
 
             def _authorized(self) -> bool:
-                return self.headers.get("Authorization", "").startswith("Bearer at-")
+                header = self.headers.get("Authorization", "")
+                return header.removeprefix("Bearer ") in platform.valid_tokens
 
             def do_GET(self) -> None:
                 path, _, query = self.path.partition("?")
@@ -330,12 +333,14 @@ class Platform:
                 if self.path == "/token":
                     form = {k: v[0] for k, v in parse_qs(body).items()}
                     platform.token_requests.append(form)
+                    token = "at-" + uuid.uuid4().hex
+                    platform.valid_tokens.add(token)
                     return self._send(
                         200,
                         {
-                            "access_token": "at-" + uuid.uuid4().hex,
+                            "access_token": token,
                             "token_type": "Bearer",
-                            "expires_in": 3600,
+                            "expires_in": platform.token_lifetime,
                         },
                     )
                 if self.path == "/register":

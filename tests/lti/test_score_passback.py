@@ -305,3 +305,29 @@ def test_an_instructor_resends_every_grade(
     [score] = platform.scores
     assert score["userId"] == "lms-user-1"
     assert score["scoreGiven"] == pytest.approx(content.problem.points)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revoked_token_is_replaced_once(client, platform, content, linked):
+    student = launched_student(client, platform, content)
+    lti_score_passback(
+        str(graded_submission(student, content.problem, work_this_answers()).pk)
+    )
+    platform.valid_tokens.clear()  # the LMS revoked it before it expired
+    assert (
+        lti_score_passback(
+            str(graded_submission(student, content.problem, work_this_answers()).pk)
+        )
+        == 1
+    )
+    assert len(platform.scores) == 2 and len(platform.token_requests) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_about_to_expire_is_not_kept(client, platform, content, linked):
+    platform.token_lifetime = 30  # less than the safety margin
+    student = launched_student(client, platform, content)
+    for _ in range(2):
+        submission = graded_submission(student, content.problem, work_this_answers())
+        lti_score_passback(str(submission.pk))
+    assert len(platform.token_requests) == 2

@@ -154,6 +154,9 @@ def line_item_ensure(
             "Line item for %s in %s not made: %s", resource.ref, container, exc
         )
         return None
+    if LtiLineItem.objects.filter(url=found.get_id()).exclude(context=context).exists():
+        logger.warning("Platform named line item %s of another context", found.get_id())
+        return None
     item, _ = LtiLineItem.objects.update_or_create(
         url=found.get_id(),
         defaults={

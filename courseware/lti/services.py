@@ -290,6 +290,10 @@ def line_item_record(
         return None
     if SCORE_SCOPE not in (claim.get("scope") or []):
         return None
+    if LtiLineItem.objects.filter(url=url).exclude(context=lti_launch.context).exists():
+        # Another LMS course's column: never moved over (tenancy), whatever a launch says.
+        logger.warning("Launch names line item %s of another context; ignored", url)
+        return None
     points = resource.obj.points if resource.kind == "problem" else 1.0
     item, _ = LtiLineItem.objects.update_or_create(
         url=url,

@@ -308,3 +308,21 @@ def test_problem_analytics_can_be_narrowed_to_one_offering(
         problem_analytics(problem=content.problem, offering=offering_a).submissions == 1
     )
     assert problem_analytics(problem=content.problem, offering=offering_b).students == 1
+
+
+def test_a_launch_cannot_take_over_another_lms_courses_gradebook_column(
+    platform, other_platform, content
+):
+    from lti_tool.models import LtiLineItem
+
+    platform.link(content.course)
+    other_platform.link(content.course)
+    platform.launch(
+        Client(), custom=problem_ref(content), lineitem=platform.lineitem_url(1)
+    )
+    column = LtiLineItem.objects.get()
+    # Platform B names platform A's column in its own launch.
+    other_platform.launch(
+        Client(), custom=problem_ref(content), lineitem=platform.lineitem_url(1)
+    )
+    assert LtiLineItem.objects.get().context == column.context

@@ -104,6 +104,12 @@ def test_two_platforms_keep_disjoint_rosters_submissions_and_gradebooks(
     assert page_b.status_code == 200
     assert b"Bob B" in page_b.content and b"Ann A" not in page_b.content
     assert teacher_b.get(f"/lti/offerings/{offering_a.pk}/").status_code == 404
+    api_b = teacher_b.get(f"/api/v1/offerings/{offering_b.pk}/gradebook/").json()
+    assert [row["name"] for row in api_b] == ["Bob B"]
+    assert (
+        teacher_b.get(f"/api/v1/offerings/{offering_a.pk}/gradebook/").status_code
+        == 404
+    )
     submission_a = Submission.objects.get(student=ann)
     assert teacher_b.get(f"/api/v1/submissions/{submission_a.pk}/").status_code == 404
 

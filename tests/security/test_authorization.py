@@ -34,6 +34,7 @@ MATRIX = {
     "api:lessons": ("GET", "401 200 200 200 404"),
     "api:lesson": ("GET", "401 200 200 200 404"),
     "api:course-gradebook": ("GET", "401 403 403 200 404"),
+    "api:offering-gradebook": ("GET", "401 404 404 200 404"),
     "api:problems": ("GET", "401 200 200 200 200"),
     "api:problem": ("GET", "401 200 200 200 404"),
     "api:variant": ("GET", "401 200 200 200 404"),

@@ -10,10 +10,11 @@ import logging
 from django.core.cache import cache
 from django.db import transaction
 from lti_tool.models import LtiContext, LtiUser
+from pylti1p3.exception import LtiServiceException
 from pylti1p3.names_roles import NamesRolesProvisioningService
 
 from courseware import offerings
-from courseware.lti.passback import connector_for
+from courseware.lti.passback import PlatformUnavailable, connector_for
 from courseware.lti.services import offering_role_from_roles, user_provision
 from courseware.models import Offering, OfferingMembership
 
@@ -28,8 +29,8 @@ NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.r
 def context_roster_sync(*, context: LtiContext, offering: Offering) -> int:
     """Fetch the context's members and enrol them in ``offering``; returns how many.
 
-    Raises pylti1p3's ``LtiServiceException`` or ``requests`` errors when the
-    platform does not answer (the task retries 429/5xx).
+    Raises ``PlatformUnavailable`` on 429/5xx and ``requests`` errors when the
+    platform does not answer (the task retries both); other refusals are logged.
     """
     if not context.memberships_url:
         return 0
@@ -37,9 +38,17 @@ def context_roster_sync(*, context: LtiContext, offering: Offering) -> int:
         connector_for(context),
         {"context_memberships_url": context.memberships_url},
     )
+    try:
+        listed = service.get_members()
+    except LtiServiceException as exc:
+        code = exc.response.status_code
+        if code == 429 or code >= 500:
+            raise PlatformUnavailable(f"NRPS answered {code}") from exc
+        logger.error("NRPS of context %s refused: %s", context.pk, exc)
+        return 0
     members = [
         member
-        for member in service.get_members()
+        for member in listed
         if isinstance(member, dict) and isinstance(member.get("user_id"), str)
     ]
     for member in members:

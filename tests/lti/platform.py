@@ -80,6 +80,7 @@ class Platform:
         self.registration_auth: list[str] = []
         self.valid_tokens: set[str] = set()  # clear it to revoke every token
         self.token_lifetime = 3600
+        self.fail_members = 0  # NRPS answers 503 this many times first
         self.tool_jwks_url = ""
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.base = f"http://127.0.0.1:{self._server.server_port}"
@@ -301,6 +302,9 @@ class Platform:
                 if path == "/memberships":
                     if not self._authorized():
                         return self._send(401)
+                    if platform.fail_members > 0:
+                        platform.fail_members -= 1
+                        return self._send(503)
                     return self._memberships(query)
                 return self._send(404)
 

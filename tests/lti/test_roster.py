@@ -105,3 +105,10 @@ def test_a_student_launch_does_not_sync_the_roster(
         nrps=True,
     )
     assert sent == []
+
+
+def test_an_nrps_outage_is_retried(teacher, platform, linked):
+    platform.fail_members = 2
+    assert lti_roster_sync.apply(args=[linked.pk]).get() == len(MEMBERS)
+    assert platform.fail_members == 0
+    assert OfferingMembership.objects.filter(user__lti_users__sub="s-ann").exists()

@@ -312,6 +312,16 @@ else:
 # Origins allowed to frame pages of an LTI session, besides the ones the
 # launch itself names (return URLs); e.g. https://school.instructure.com
 LTI_FRAME_ANCESTORS = env.list("LTI_FRAME_ANCESTORS", default=[])
+# LTI Dynamic Registration: deployments a platform registers start inactive
+# (an administrator ticks "is active" in the admin) unless this is set.
+LTI_DYNAMIC_REGISTRATION_ACTIVATE = env.bool(
+    "LTI_DYNAMIC_REGISTRATION_ACTIVATE", default=False
+)
+# Registration fetches URLs the platform names; private and loopback hosts are
+# refused (no requests into the tool's own network) unless this is set.
+LTI_REGISTRATION_ALLOW_PRIVATE_HOSTS = env.bool(
+    "LTI_REGISTRATION_ALLOW_PRIVATE_HOSTS", default=False
+)
 
 # --- Tracegrade -------------------------------------------------------------
 # Seeds variants: two students see different numbers, a reload the same ones.

@@ -19,6 +19,11 @@ from courseware.models import (
     Course,
     CourseMembership,
     Lesson,
+    LtiContextLink,
+    LtiLineItemState,
+    LtiRegistrationSettings,
+    Offering,
+    OfferingMembership,
     Problem,
     ProblemVersion,
     QuestionTest,
@@ -382,3 +387,59 @@ class QuestionTestAdmin(admin.ModelAdmin):
     list_display = ("name", "problem", "expected_score", "variants")
     list_filter = ("problem__lesson",)
     search_fields = ("name", "problem__slug")
+
+
+# --- Offerings (LMS courses) -----------------------------------------------------
+
+
+class OfferingMembershipInline(admin.TabularInline):
+    model = OfferingMembership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+class LtiContextLinkInline(admin.TabularInline):
+    model = LtiContextLink
+    extra = 0
+    raw_id_fields = ("context",)
+
+
+@admin.register(Offering)
+class OfferingAdmin(admin.ModelAdmin):
+    list_display = ("title", "course", "created_at")
+    list_filter = ("course",)
+    search_fields = ("title", "course__title")
+    inlines = (LtiContextLinkInline, OfferingMembershipInline)
+
+
+@admin.register(OfferingMembership)
+class OfferingMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "offering", "role", "is_active")
+    list_filter = ("role", "is_active", "offering__course")
+    search_fields = ("user__username", "user__last_name", "offering__title")
+    autocomplete_fields = ("user",)
+
+
+@admin.register(LtiContextLink)
+class LtiContextLinkAdmin(admin.ModelAdmin):
+    list_display = ("context", "offering", "linked_at")
+    raw_id_fields = ("context",)
+
+
+@admin.register(LtiRegistrationSettings)
+class LtiRegistrationSettingsAdmin(admin.ModelAdmin):
+    """Per registration: extra frame ancestors (Open edX's learning MFE)."""
+
+    list_display = ("registration", "registered_by")
+    fields = ("registration", "frame_ancestors", "registered_by")
+    readonly_fields = ("registered_by",)
+
+
+@admin.register(LtiLineItemState)
+class LtiLineItemStateAdmin(admin.ModelAdmin):
+    list_display = ("line_item", "retired_at", "last_status")
+    list_filter = ("retired_at",)
+    readonly_fields = ("line_item", "last_status", "last_error")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # passback records these

@@ -285,6 +285,14 @@ class Submission(models.Model):
         blank=True,
         related_name="submissions",
     )
+    offering = models.ForeignKey(
+        "Offering",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="submissions",
+        help_text="Empty for direct (non-LMS) work.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(
         null=True,
@@ -386,3 +394,114 @@ class QuestionTest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.problem}: {self.name}"
+
+
+class Offering(models.Model):
+    """One run of an authored course for one group of students (an LMS course).
+
+    Content (lessons, problems, quizzes) is shared from ``course``; the roster,
+    submissions and gradebook belong to the offering. Submissions without an
+    offering are "direct": made by users enrolled through ``CourseMembership``.
+    """
+
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="offerings"
+    )
+    title = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["course", "title", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title or 'Offering'} ({self.course})"
+
+
+class OfferingMembership(models.Model):
+    """A user's role in one offering: learners submit, staff read, instructors manage."""
+
+    class Role(models.TextChoices):
+        LEARNER = "learner", "Learner"
+        STAFF = "staff", "Staff (teaching assistant, mentor)"
+        INSTRUCTOR = "instructor", "Instructor"
+
+    offering = models.ForeignKey(
+        Offering, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="offering_memberships",
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.LEARNER)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offering", "user"], name="courseware_offeringmember_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.offering} ({self.role})"
+
+
+class LtiContextLink(models.Model):
+    """An LMS course (registration + deployment + context id) linked to its offering."""
+
+    context = models.OneToOneField(
+        "lti_tool.LtiContext", on_delete=models.CASCADE, related_name="offering_link"
+    )
+    offering = models.ForeignKey(
+        Offering, on_delete=models.CASCADE, related_name="lti_contexts"
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.context} -> {self.offering}"
+
+
+class LtiLineItemState(models.Model):
+    """What passback learned about a line item: retired when the LMS says it is gone."""
+
+    line_item = models.OneToOneField(
+        "lti_tool.LtiLineItem", on_delete=models.CASCADE, related_name="state"
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.line_item} ({'retired' if self.retired_at else 'live'})"
+
+
+class LtiRegistrationSettings(models.Model):
+    """Tracegrade's own settings of one LMS registration."""
+
+    registration = models.OneToOneField(
+        "lti_tool.LtiRegistration", on_delete=models.CASCADE, related_name="settings"
+    )
+    frame_ancestors = models.TextField(
+        blank=True,
+        help_text="Extra origins allowed to frame launched pages, one per line "
+        "(e.g. Open edX's learning MFE, https://apps.example.edu).",
+    )
+    registered_by = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="'dynamic' when made by LTI Dynamic Registration.",
+    )
+
+    class Meta:
+        verbose_name_plural = "LTI registration settings"
+
+    def __str__(self) -> str:
+        return f"Settings of {self.registration}"

@@ -16,6 +16,8 @@ from courseware.models import (
     Course,
     CourseMembership,
     Lesson,
+    Offering,
+    OfferingMembership,
     Problem,
     Quiz,
     Submission,
@@ -28,13 +30,27 @@ OUTCOME_INVALID = "invalid"  # contract 3: no cell could be read
 
 
 def user_course_role(*, user, course: Course) -> str | None:
-    """``"instructor"``, ``"student"`` or ``None`` (not enrolled)."""
+    """``"instructor"``, ``"student"`` or ``None`` (not enrolled).
+
+    A member of one of the course's offerings (an LMS course linked to it)
+    reads the course's content as a student; only ``CourseMembership``
+    instructors author it.
+    """
     if not user.is_authenticated:
         return None
-    return (
+    role = (
         CourseMembership.objects.filter(course=course, user=user)
         .values_list("role", flat=True)
         .first()
+    )
+    if role is None and _offering_memberships(user=user, course=course).exists():
+        return CourseMembership.Role.STUDENT
+    return role
+
+
+def _offering_memberships(*, user, course: Course):
+    return OfferingMembership.objects.filter(
+        user=user, offering__course=course, is_active=True
     )
 
 
@@ -60,7 +76,13 @@ def course_list_for_user(*, user) -> QuerySet[Course]:
         return Course.objects.all()
     if not user.is_authenticated:
         return Course.objects.none()
-    return Course.objects.filter(memberships__user=user).distinct()
+    return Course.objects.filter(
+        Q(memberships__user=user)
+        | Q(
+            offerings__memberships__user=user,
+            offerings__memberships__is_active=True,
+        )
+    ).distinct()
 
 
 # --- Lessons and problems ----------------------------------------------------
@@ -134,7 +156,20 @@ def submission_get_for_user(*, user, submission_id: UUID | str) -> Submission:
         return submission
     if user_is_instructor(user=user, course=submission.problem.lesson.course):
         return submission
+    if submission.offering_id is not None and _reads_offering(
+        user=user, offering_id=submission.offering_id
+    ):
+        return submission
     raise Http404("No such submission.")
+
+
+def _reads_offering(*, user, offering_id: int) -> bool:
+    return OfferingMembership.objects.filter(
+        user=user,
+        offering_id=offering_id,
+        is_active=True,
+        role__in=(OfferingMembership.Role.STAFF, OfferingMembership.Role.INSTRUCTOR),
+    ).exists()
 
 
 # --- Attempts and reveal policy ----------------------------------------------
@@ -265,8 +300,13 @@ def answer_key_visible(
 # --- Quiz score and gradebooks ----------------------------------------------
 
 
-def best_scores(*, student, problems, quiz: Quiz | None = None) -> dict[int, float]:
-    """problem id -> the student's best graded score (0..1), for problems with a grade."""
+def best_scores(
+    *, student, problems, quiz: Quiz | None = None, offering: Offering | None = None
+) -> dict[int, float]:
+    """problem id -> the student's best graded score (0..1), for problems with a grade.
+
+    With ``offering``, only the work done in that offering counts.
+    """
     submissions = Submission.objects.filter(
         COUNTS_AS_ATTEMPT,
         student=student,
@@ -275,11 +315,15 @@ def best_scores(*, student, problems, quiz: Quiz | None = None) -> dict[int, flo
     )
     if quiz is not None:
         submissions = submissions.filter(quiz=quiz)
+    if offering is not None:
+        submissions = submissions.filter(offering=offering)
     rows = submissions.values("problem_id").annotate(best=Max("score"))
     return {row["problem_id"]: row["best"] or 0.0 for row in rows}
 
 
-def quiz_score_for_student(*, quiz: Quiz, student) -> float:
+def quiz_score_for_student(
+    *, quiz: Quiz, student, offering: Offering | None = None
+) -> float:
     """The quiz score in 0..1: the points-weighted mean over items of the best graded score.
 
     The best (not the latest) graded attempt made within the quiz counts, so a
@@ -291,7 +335,7 @@ def quiz_score_for_student(*, quiz: Quiz, student) -> float:
     total_points = sum(problem.points for problem in problems)
     if not problems or total_points <= 0:
         return 0.0
-    best = best_scores(student=student, problems=problems, quiz=quiz)
+    best = best_scores(student=student, problems=problems, quiz=quiz, offering=offering)
     earned = sum(problem.points * best.get(problem.pk, 0.0) for problem in problems)
     return earned / total_points
 
@@ -305,27 +349,57 @@ class GradebookRow:
     scores: dict[str, float | None] = field(default_factory=dict)
     points: float = 0.0
     points_possible: float = 0.0
+    name: str = ""
 
 
-def gradebook_rows(*, course: Course) -> list[GradebookRow]:
-    """A row per enrolled student, with the best graded score of every published problem."""
+def display_name(user) -> str:
+    """A person's name as an instructor knows it (from the LMS), else the username."""
+    return user.get_full_name().strip() or user.get_username()
+
+
+def gradebook_rows(
+    *, course: Course, offering: Offering | None = None
+) -> list[GradebookRow]:
+    """A row per student, with the best graded score of every published problem.
+
+    Without ``offering``: the course's directly enrolled students and their
+    direct work. With it: the offering's learners and the work done in it.
+    """
+    if offering is not None:
+        course = offering.course
     problems = list(
         Problem.objects.filter(lesson__course=course, published=True).order_by(
             "lesson__order", "order", "slug"
         )
     )
     possible = sum(problem.points for problem in problems)
-    students = (
-        CourseMembership.objects.filter(
-            course=course, role=CourseMembership.Role.STUDENT
-        )
-        .select_related("user")
-        .order_by("user__username")
-    )
+    if offering is None:
+        users = [
+            membership.user
+            for membership in CourseMembership.objects.filter(
+                course=course, role=CourseMembership.Role.STUDENT
+            )
+            .select_related("user")
+            .order_by("user__username")
+        ]
+    else:
+        users = [
+            membership.user
+            for membership in OfferingMembership.objects.filter(
+                offering=offering,
+                role=OfferingMembership.Role.LEARNER,
+                is_active=True,
+            )
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name", "user__username")
+        ]
     best: dict[tuple[int, int], float] = {}
     rows = (
         Submission.objects.filter(
-            COUNTS_AS_ATTEMPT, problem__in=problems, status=Submission.Status.GRADED
+            COUNTS_AS_ATTEMPT,
+            problem__in=problems,
+            status=Submission.Status.GRADED,
+            offering=offering,
         )
         .values("student_id", "problem_id")
         .annotate(best=Max("score"))
@@ -333,8 +407,7 @@ def gradebook_rows(*, course: Course) -> list[GradebookRow]:
     for row in rows:
         best[(row["student_id"], row["problem_id"])] = row["best"] or 0.0
     result = []
-    for membership in students:
-        user = membership.user
+    for user in users:
         scores = {p.slug: best.get((user.pk, p.pk)) for p in problems}
         points = sum(p.points * (best.get((user.pk, p.pk)) or 0.0) for p in problems)
         result.append(
@@ -344,6 +417,7 @@ def gradebook_rows(*, course: Course) -> list[GradebookRow]:
                 scores=scores,
                 points=points,
                 points_possible=possible,
+                name=display_name(user),
             )
         )
     return result
@@ -359,13 +433,26 @@ class ProblemGradebookRow:
     best_score: float | None
     latest_score: float | None
     latest_status: str | None
+    name: str = ""
 
 
-def problem_gradebook_rows(*, problem: Problem) -> list[ProblemGradebookRow]:
-    """A row per student who submitted to ``problem``: attempts, best and latest score."""
+def problem_gradebook_rows(
+    *, problem: Problem, offering: Offering | None = None
+) -> list[ProblemGradebookRow]:
+    """A row per student who submitted to ``problem``: attempts, best and latest score.
+
+    Every student of every offering; with ``offering``, that offering's only.
+    """
+    submissions = Submission.objects.filter(problem=problem)
+    if offering is not None:
+        submissions = submissions.filter(offering=offering)
     per_student = (
-        Submission.objects.filter(problem=problem)
-        .values("student_id", "student__username")
+        submissions.values(
+            "student_id",
+            "student__username",
+            "student__first_name",
+            "student__last_name",
+        )
         .annotate(
             attempts=Count("id", filter=COUNTS_AS_ATTEMPT),
             best=Max(
@@ -375,7 +462,7 @@ def problem_gradebook_rows(*, problem: Problem) -> list[ProblemGradebookRow]:
         .order_by("student__username")
     )
     latest = {}
-    for submission in Submission.objects.filter(problem=problem).order_by("created_at"):
+    for submission in submissions.order_by("created_at"):
         latest[submission.student_id] = submission
     return [
         ProblemGradebookRow(
@@ -385,6 +472,12 @@ def problem_gradebook_rows(*, problem: Problem) -> list[ProblemGradebookRow]:
             best_score=row["best"],
             latest_score=latest[row["student_id"]].score,
             latest_status=latest[row["student_id"]].status,
+            name=" ".join(
+                part
+                for part in (row["student__first_name"], row["student__last_name"])
+                if part
+            )
+            or row["student__username"],
         )
         for row in per_student
     ]

@@ -22,6 +22,7 @@ from courseware.models import (
     Course,
     CourseMembership,
     Lesson,
+    Offering,
     Problem,
     ProblemVersion,
     Quiz,
@@ -279,6 +280,7 @@ def submission_create(
     answers: Any,
     idempotency_key: str | None = None,
     quiz: Quiz | None = None,
+    offering: Offering | None = None,
 ) -> Submission:
     """Store a student's answers as a queued submission and enqueue its grading.
 
@@ -291,6 +293,8 @@ def submission_create(
       from 1; in a quiz, the quiz's ``max_attempts`` (when set) replaces the
       problem's ``attempt_limit``.
     - With an ``idempotency_key`` a repeated call returns the first submission.
+    - ``offering``: the course offering (an LMS course) the work belongs to;
+      ``None`` is direct work. It must be an offering of the problem's course.
     - Grading is enqueued after commit by task name (``send_task``), so
       courseware does not import the grader. If the broker is down, the error
       is logged and the submission stays ``queued`` for ``grader.tasks.sweep_queued``.
@@ -309,6 +313,7 @@ def submission_create(
                 answers=answers,
                 idempotency_key=idempotency_key or None,
                 quiz=quiz,
+                offering=offering,
             )
     except IntegrityError:
         existing = idempotency_key and _submission_for_key(
@@ -395,8 +400,14 @@ def _submission_store(
     answers: Any,
     idempotency_key: str | None,
     quiz: Quiz | None,
+    offering: Offering | None = None,
 ) -> Submission:
     _submission_window_check(problem=problem, quiz=quiz)
+    if offering is not None and offering.course_id != problem.lesson.course_id:
+        raise ValidationError(
+            f"'{problem.title}' is not part of the course of {offering}; "
+            "open it again from your LMS."
+        )
     # Lock the variant row so two concurrent submissions count attempts in turn
     # (``no_key``: foreign-key checks of other rows that reference it go on).
     locked = Variant.objects.select_for_update(no_key=True)
@@ -425,12 +436,21 @@ def _submission_store(
         attempt=used + 1,
         idempotency_key=idempotency_key,
         quiz=quiz,
+        offering=offering,
     )
     # Its foreign keys are objects loaded above and its id a fresh uuid4, so
     # checking them again would cost a query each on the hot path; the database's
     # constraints (idempotency key included) still hold.
     submission.full_clean(
-        exclude=["id", "student", "problem", "problem_version", "variant", "quiz"]
+        exclude=[
+            "id",
+            "student",
+            "problem",
+            "problem_version",
+            "variant",
+            "quiz",
+            "offering",
+        ]  # fmt: skip
     )
     submission.save()
     return submission

@@ -33,6 +33,7 @@ from courseware.forms import (
 )
 from courseware.graph_svg import graph_svg
 from courseware.models import Course, Problem, Quiz, Submission
+from courseware.offerings import offering_for_submission, offerings_readable_by
 from courseware.rate_limits import rate_limited
 from courseware.rendering import render_markdown
 from courseware.workspace import problem_workspace
@@ -50,7 +51,11 @@ DEPTH_SERIES = [(a, r) for a in ("sigmoid", "tanh", "relu") for r in (False, Tru
 
 def home(request: HttpRequest) -> HttpResponse:
     courses = selectors.course_list_for_user(user=request.user)
-    return render(request, "courseware/home.html", {"courses": courses})
+    context = {
+        "courses": courses,
+        "reads_offerings": offerings_readable_by(user=request.user).exists(),
+    }
+    return render(request, "courseware/home.html", context)
 
 
 # --- Access ---------------------------------------------------------------------
@@ -222,6 +227,11 @@ def _submit(request: HttpRequest, problem: Problem, form, quiz: Quiz | None):
             answers=form.answers(),
             idempotency_key=form.cleaned_data.get("idempotency_key") or None,
             quiz=quiz,
+            offering=offering_for_submission(
+                user=request.user,
+                course=problem.lesson.course,
+                session=request.session,
+            ),
         )
     except ValidationError as error:
         return None, error.messages

@@ -7,7 +7,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courseware import selectors, services
+from courseware import offerings, selectors, services
 from courseware.api import serializers as s
 from courseware.api.errors import error_response
 from courseware.api.permissions import require_instructor
@@ -138,6 +138,22 @@ class CourseGradebookView(APIView):
         )
         require_instructor(request.user, course)
         rows = selectors.gradebook_rows(course=course)
+        return Response(s.GradebookRowSerializer(rows, many=True).data)
+
+
+class OfferingGradebookView(APIView):
+    """One offering's (LMS course's) learners and their best score per published
+    problem; for the offering's instructors and staff and the course's authors."""
+
+    @extend_schema(
+        tags=["gradebook"],
+        responses={200: s.GradebookRowSerializer(many=True), **ERRORS},
+    )
+    def get(self, request, offering_id: int):
+        offering = get_object_or_404(
+            offerings.offerings_readable_by(user=request.user), pk=offering_id
+        )
+        rows = selectors.gradebook_rows(course=offering.course, offering=offering)
         return Response(s.GradebookRowSerializer(rows, many=True).data)
 
 

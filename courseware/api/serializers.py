@@ -318,6 +318,7 @@ class ProblemAuthorSerializer(serializers.ModelSerializer):
 class GradebookRowSerializer(serializers.Serializer):
     student_id = serializers.IntegerField()
     username = serializers.CharField()
+    name = serializers.CharField(help_text="The name the LMS gave, else the username.")
     scores = serializers.DictField(
         child=serializers.FloatField(allow_null=True),
         help_text="Problem slug -> best score.",
@@ -329,6 +330,7 @@ class GradebookRowSerializer(serializers.Serializer):
 class ProblemGradebookRowSerializer(serializers.Serializer):
     student_id = serializers.IntegerField()
     username = serializers.CharField()
+    name = serializers.CharField(help_text="The name the LMS gave, else the username.")
     attempts = serializers.IntegerField()
     best_score = serializers.FloatField(allow_null=True)
     latest_score = serializers.FloatField(allow_null=True)

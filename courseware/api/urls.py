@@ -26,6 +26,11 @@ urlpatterns = [
         authoring.CourseGradebookView.as_view(),
         name="course-gradebook",
     ),
+    path(
+        "offerings/<int:offering_id>/gradebook/",
+        authoring.OfferingGradebookView.as_view(),
+        name="offering-gradebook",
+    ),
     path("problems/", views.ProblemListView.as_view(), name="problems"),
     path("problems/<int:pk>/", views.ProblemDetailView.as_view(), name="problem"),
     path("problems/<int:pk>/variant/", views.VariantView.as_view(), name="variant"),

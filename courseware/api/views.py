@@ -18,6 +18,7 @@ from courseware.api import student_view
 from courseware.api.errors import error_response
 from courseware.api.throttles import ScopedThrottle
 from courseware.models import Course, Problem, Quiz, Submission
+from courseware.offerings import offering_for_submission
 
 IDEMPOTENCY_KEY_MAX = 100
 ERRORS = {400: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
@@ -279,6 +280,11 @@ class SubmissionListCreateView(GenericAPIView):
             answers=data["answers"],
             idempotency_key=key,
             quiz=quiz,
+            offering=offering_for_submission(
+                user=request.user,
+                course=problem.lesson.course,
+                session=request.session,
+            ),
         )
         code = status.HTTP_200_OK if earlier is not None else status.HTTP_201_CREATED
         body = self.get_serializer(submission).data

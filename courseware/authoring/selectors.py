@@ -54,9 +54,12 @@ class ProblemAnalytics:
         return sorted(failing, key=lambda s: -s.error_rate)[:HARDEST_STEPS]
 
 
-def problem_analytics(*, problem: Problem) -> ProblemAnalytics:
-    """Figures for one problem over all its versions (see the module doc)."""
+def problem_analytics(*, problem: Problem, offering=None) -> ProblemAnalytics:
+    """Figures for one problem over all its versions (see the module doc); with
+    ``offering``, of the work done in that offering (one LMS course) only."""
     submissions = Submission.objects.filter(problem=problem)
+    if offering is not None:
+        submissions = submissions.filter(offering=offering)
     totals = submissions.aggregate(
         total=Count("id"),
         graded=Count("id", filter=Q(status=Submission.Status.GRADED)),
@@ -66,6 +69,8 @@ def problem_analytics(*, problem: Problem) -> ProblemAnalytics:
     rows = StepResult.objects.filter(
         submission__problem=problem, submission__status=Submission.Status.GRADED
     )
+    if offering is not None:
+        rows = rows.filter(submission__offering=offering)
     per_step: dict[str, Counter] = {}
     for step_id, status, count in (
         rows.values_list("step_id", "status").annotate(n=Count("id")).order_by()

@@ -21,7 +21,7 @@ from courseware import selectors as courseware_selectors
 from courseware.authoring import charts, selectors, services
 from courseware.authoring.preview import spec_preview
 from courseware.authoring.spec_text import spec_dump, spec_load
-from courseware.models import Problem
+from courseware.models import Offering, Problem
 
 
 def _context(request: HttpRequest, model_admin, problem: Problem, title: str) -> dict:
@@ -68,9 +68,13 @@ def question_tests(request: HttpRequest, problem: Problem, model_admin):
 
 def analytics(request: HttpRequest, problem: Problem, model_admin):
     """Per-problem figures with bar charts, CSV links and the regrade button."""
-    figures = selectors.problem_analytics(problem=problem)
+    offerings = Offering.objects.filter(course=problem.lesson.course_id)
+    offering = offerings.filter(pk=_int(request.GET.get("offering"))).first()
+    figures = selectors.problem_analytics(problem=problem, offering=offering)
     context = _context(request, model_admin, problem, "Analytics")
     context.update(
+        offerings=offerings,
+        offering=offering,
         figures=figures,
         error_chart=charts.bar_chart(
             "Error rate per step",
@@ -91,9 +95,15 @@ def analytics(request: HttpRequest, problem: Problem, model_admin):
             [(band, n, str(n)) for band, n in figures.score_buckets],
             css_class="chart-scores",
         ),
-        gradebook=courseware_selectors.problem_gradebook_rows(problem=problem),
+        gradebook=courseware_selectors.problem_gradebook_rows(
+            problem=problem, offering=offering
+        ),
     )
     return TemplateResponse(request, "admin/courseware/problem/analytics.html", context)
+
+
+def _int(value) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 def gradebook_csv(request: HttpRequest, problem: Problem, model_admin) -> HttpResponse:

@@ -32,8 +32,11 @@ from pylti1p3.contrib.django import (
 )
 from pylti1p3.exception import LtiException, OIDCException
 
-from courseware.lti import services
+from courseware import offerings
+from courseware.lti import claims, passback, roster, services
+from courseware.lti.claims import LaunchRefused
 from courseware.lti.csp import allow_own_inline_code
+from courseware.models import Course, LtiRegistrationSettings, OfferingMembership
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,15 @@ NONCE_MEMORY_SECONDS = 24 * 3600
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 DEEP_LINKING_SETTINGS = (
     "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+)
+
+
+COOKIE_BLOCKED = (
+    "Your browser did not keep the cookie this launch started with: it blocks "
+    "cookies inside the LMS page (Safari, Firefox in strict mode and private "
+    "windows do), or the launch took more than five minutes. Go back to the LMS and "
+    "open the link again; if it happens again, open it in a new window (right-click, "
+    "open in a new tab), where your work and grade go to the same course."
 )
 
 
@@ -83,7 +95,21 @@ class LoginView(OIDCLoginInitView):
 
     The redirect URI is always the launch URL, so a platform needs exactly one
     registered redirect URI; what the link opens travels in the id_token.
+
+    A browser that blocks cookies in frames (Safari, Firefox's strict mode,
+    private windows) cannot keep the login's state or a session there; the
+    check page then explains that and opens the launch in a new window, where
+    the same LMS course, offering and gradebook are used.
     """
+
+    main_msg = (
+        "Your browser blocks cookies inside the LMS page (Safari, Firefox in strict "
+        "mode and private windows do), and Tracegrade needs one to keep you signed "
+        "in while you work. Open it in its own window instead: it is the same "
+        "course, your work is saved and your grade still goes to the LMS. "
+    )
+    click_msg = "Open Tracegrade in a new window."
+    loading_msg = "Opening Tracegrade..."
 
     def get_redirect_url(self, target_link_uri: str) -> str:
         return self.request.build_absolute_uri(reverse("lti:launch"))
@@ -149,25 +175,44 @@ def student_url(resource: services.Resource) -> str:
     return reverse(f"courseware:{resource.kind}", kwargs=kwargs)
 
 
+def sign_in(request: HttpRequest, user) -> None:
+    """Sign ``user`` in unless they are already: ``login()`` rotates the CSRF
+    token, which would break the forms of the browser's other tabs and frames."""
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        return
+    login(request, user, backend=MODEL_BACKEND)
+
+
 @method_decorator(xframe_options_exempt, name="dispatch")
 class LaunchView(LtiLaunchBaseView):
-    """Resource-link and deep-linking launches (the platform's form post of an id_token)."""
+    """Resource-link and deep-linking launches (the platform's form post of an id_token).
+
+    The session is never flushed: another tab or frame of the same browser
+    (two problems on one LMS page) keeps working.
+    """
 
     def post(self, request, *args, **kwargs):
-        request.session.flush()
         try:
             lti_launch = validated_launch(request)
         except LtiException as exc:
             logger.info("LTI launch refused: %s", exc)
+            if str(exc) == "State not found":
+                return refuse(COOKIE_BLOCKED)
             return refuse(
                 f"The launch could not be verified: {exc}. Start it again from the LMS."
             )
         except Key.DoesNotExist:
             return no_key()
+        try:
+            claims.launch_claims_check(
+                lti_launch.get_launch_data(),
+                resource_launch=lti_launch.is_resource_launch,
+            )
+        except LaunchRefused as exc:
+            return refuse(str(exc), exc.status)
         sync_data_from_launch(lti_launch)
         if not lti_launch.deployment.is_active:
             return self.handle_inactive_deployment(request, lti_launch)
-        request.session[SESSION_KEY] = lti_launch.get_launch_id()
         request.lti_launch = lti_launch
         if lti_launch.is_resource_launch:
             return self.handle_resource_launch(request, lti_launch)
@@ -183,49 +228,154 @@ class LaunchView(LtiLaunchBaseView):
 
     def handle_resource_launch(self, request, lti_launch):
         try:
-            user, resource = services.launch_provision(lti_launch=lti_launch)
-        except services.LaunchRefused as exc:
-            return refuse(str(exc), 404)
-        login(request, user, backend=MODEL_BACKEND)
-        request.session[SESSION_KEY] = lti_launch.get_launch_id()
-        return redirect(student_url(resource))
+            services.resource_from_launch(lti_launch)
+            launch = services.launch_provision(lti_launch=lti_launch)
+        except LaunchRefused as exc:
+            return refuse(str(exc), exc.status)
+        return launched(request, lti_launch, launch)
 
     def handle_deep_linking_launch(self, request, lti_launch):
-        if not services.is_teaching_launch(lti_launch):
+        if not services.is_instructing_launch(lti_launch):
             return refuse("Only instructors can add Tracegrade content to a course.")
-        user = services.user_provision(lti_user=lti_launch.user)
-        login(request, user, backend=MODEL_BACKEND)
-        request.session[SESSION_KEY] = lti_launch.get_launch_id()
-        return picker(request)
+        try:
+            launch = services.launch_provision(lti_launch=lti_launch)
+        except LaunchRefused as exc:
+            return refuse(str(exc), exc.status)
+        return launched(request, lti_launch, launch)
 
 
-def picker(request: HttpRequest) -> HttpResponse:
+def launched(request: HttpRequest, lti_launch: LtiLaunch, launch) -> HttpResponse:
+    """After provisioning: the link page, the content picker, or the resource."""
+    sign_in(request, launch.user)
+    request.session[SESSION_KEY] = lti_launch.get_launch_id()
+    if launch.offering is None:
+        return link_page(request, lti_launch)
+    offerings.session_offering_remember(
+        session=request.session, offering=launch.offering
+    )
+    if launch.role != OfferingMembership.Role.LEARNER:
+        roster.roster_sync_request(offering=launch.offering)
+    if lti_launch.is_deep_link_launch:
+        return picker(request, launch.offering)
+    try:
+        resource = services.resource_from_launch(lti_launch)
+        services.resource_launch_check(resource=resource, offering=launch.offering)
+    except LaunchRefused as exc:
+        return refuse(str(exc), exc.status)
+    passback.launch_line_item_record(lti_launch=lti_launch, resource=resource)
+    return redirect(student_url(resource))
+
+
+def link_page(request: HttpRequest, lti_launch: LtiLaunch, status: int = 200):
+    """The first launch of an instructor from an LMS course no offering has yet."""
+    context = lti_launch.context
+    courses = services.courses_linkable(user=request.user)
+    name = context.title or context.id_on_platform
+    if not courses:
+        return page(
+            "Link this LMS course to Tracegrade",
+            format_html(
+                "<p>{}</p><p>{}</p>",
+                f"The LMS course {name} is not linked to a Tracegrade course yet, "
+                "and your account may author none.",
+                f"Ask a Tracegrade administrator to make the account "
+                f"{request.user.get_username()} an instructor of the course to use "
+                "(admin, Course memberships), then open this link again.",
+            ),
+            status,
+        )
+    options = format_html_join(
+        "",
+        '<li><label><input type="radio" name="course" value="{}" required> {}'
+        "</label></li>",
+        ((course.pk, course.title) for course in courses),
+    )
+    body = format_html(
+        "<p>Students of the LMS course <strong>{}</strong> will work on the content "
+        "of the Tracegrade course you pick, with their own roster and gradebook. "
+        "This is done once per LMS course.</p>"
+        '<form method="post" action="{}"><input type="hidden" '
+        'name="csrfmiddlewaretoken" value="{}"><ul>{}</ul>'
+        '<button type="submit">Link this LMS course</button></form>',
+        name,
+        reverse("lti:link"),
+        get_token(request),
+        options,
+    )
+    return page("Link this LMS course to Tracegrade", body, status)
+
+
+@method_decorator(xframe_options_exempt, name="dispatch")
+class LinkView(View):
+    """Links the launching LMS course to an offering of a course the user authors."""
+
+    def _launch(self, request):
+        lti_launch = request.lti_launch
+        if lti_launch.is_absent or lti_launch.context is None:
+            raise LaunchRefused("Open this page from your LMS first.")
+        user = lti_launch.user.auth_user
+        if user is None or user.pk != request.user.pk:
+            raise LaunchRefused("Open this page from your LMS first.")
+        if not services.is_instructing_launch(lti_launch):
+            raise LaunchRefused("Only an LMS instructor may link an LMS course.")
+        return lti_launch
+
+    def get(self, request, *args, **kwargs):
+        try:
+            lti_launch = self._launch(request)
+        except LaunchRefused as exc:
+            return refuse(str(exc), exc.status)
+        return link_page(request, lti_launch)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            lti_launch = self._launch(request)
+            course = Course.objects.filter(pk=_int(request.POST.get("course"))).first()
+            if course is None:
+                return link_page(request, lti_launch, 400)
+            services.context_link(
+                context=lti_launch.context, course=course, user=request.user
+            )
+            launch = services.launch_provision(lti_launch=lti_launch)
+        except LaunchRefused as exc:
+            return refuse(str(exc), exc.status)
+        return launched(request, lti_launch, launch)
+
+
+def _int(value) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def picker(request: HttpRequest, offering) -> HttpResponse:
     """The deep-linking picker: check the quizzes and problems to place in the LMS."""
-    choices = services.deep_link_choices()
+    choices = services.deep_link_choices(offering=offering)
     if not choices:
         return page(
             "Add Tracegrade content",
-            format_html("<p>{}</p>", "No quizzes or problems yet."),
+            format_html(
+                "<p>{}</p>", f"{offering.course.title} has no published content yet."
+            ),
         )
     rows = format_html_join(
         "",
         '<li><label><input type="checkbox" name="resource" value="{}"> {}: {} '
-        "<small>({} / {})</small></label></li>",
+        "<small>({})</small></label></li>",
         (
             (
                 choice.ref,
                 choice.kind.title(),
                 choice.obj.title,
-                choice.course.title,
                 (choice.obj if choice.kind == "lesson" else choice.obj.lesson).title,
             )
             for choice in choices
         ),
     )
     body = format_html(
+        "<p>Content of {}.</p>"
         '<form method="post" action="{}"><input type="hidden" '
         'name="csrfmiddlewaretoken" value="{}"><ul>{}</ul>'
         '<button type="submit">Add to course</button></form>',
+        offering.course.title,
         reverse("lti:deep-link"),
         get_token(request),
         rows,
@@ -241,8 +391,11 @@ class DeepLinkView(View):
         lti_launch = request.lti_launch
         if lti_launch.is_absent or not lti_launch.is_deep_link_launch:
             return refuse("Open the content picker from your LMS first.")
-        if not services.is_teaching_launch(lti_launch):
+        if not services.is_instructing_launch(lti_launch):
             return refuse("Only instructors can add Tracegrade content to a course.")
+        offering = services.offering_for_context(lti_launch.context)
+        if offering is None:
+            return refuse("Link this LMS course to a Tracegrade course first.")
         refs = request.POST.getlist("resource")
         settings_claim = lti_launch.get_claim(DEEP_LINKING_SETTINGS) or {}
         if (
@@ -266,9 +419,11 @@ class DeepLinkView(View):
             )
         try:
             resources = services.deep_link_resources(
-                refs=refs, launch_url=request.build_absolute_uri(reverse("lti:launch"))
+                refs=refs,
+                launch_url=request.build_absolute_uri(reverse("lti:launch")),
+                offering=offering,
             )
-        except services.LaunchRefused as exc:
+        except LaunchRefused as exc:
             return refuse(str(exc), 400)
         deep_link = lti_launch.get_message_launch().get_deep_link()
         token = deep_link.get_response_jwt(resources)
@@ -292,9 +447,23 @@ def frame_ancestors(lti_launch: LtiLaunch) -> list[str]:
     urls.append(presentation.get("return_url") or "")
     deep_linking = lti_launch.get_claim(DEEP_LINKING_SETTINGS) or {}
     urls.append(deep_linking.get("deep_link_return_url") or "")
+    urls += registration_frame_ancestors(lti_launch.registration)
     origins = []
     for url in urls:
         parts = urlsplit(url)
         if parts.scheme in ("http", "https") and parts.netloc:
             origins.append(f"{parts.scheme}://{parts.netloc}")
     return sorted(set(origins) | set(settings.LTI_FRAME_ANCESTORS))
+
+
+def registration_frame_ancestors(registration) -> list[str]:
+    """The extra framing origins an administrator set for one registration (for
+    an LMS shown inside another site's frame, such as Open edX's learning MFE)."""
+    if registration is None:
+        return []
+    extra = (
+        LtiRegistrationSettings.objects.filter(registration=registration)
+        .values_list("frame_ancestors", flat=True)
+        .first()
+    )
+    return (extra or "").split()

@@ -106,6 +106,7 @@ def test_gradebooks_for_instructors_only(instructor_api, student_api, student, c
         {
             "student_id": student.pk,
             "username": "ada",
+            "name": "ada",  # no name known: the username
             "scores": {"work-this": 1.0, "needs": None},
             "points": 2.0,
             "points_possible": 3.0,

@@ -35,3 +35,9 @@ def platform(db, tool_key):
 @pytest.fixture
 def content(db):
     return make_content()
+
+
+@pytest.fixture
+def linked(platform, content):
+    """The platform's LMS course linked to an offering of the content's course."""
+    return platform.link(content.course)

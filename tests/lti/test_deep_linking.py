@@ -20,7 +20,7 @@ def deep_link_launch(client, platform, roles=(INSTRUCTOR,)):
 
 
 def test_deep_linking_returns_a_signed_response_with_the_picks(
-    client, platform, content
+    client, platform, content, linked
 ):
     picker = deep_link_launch(client, platform)
     assert picker.status_code == 200
@@ -58,7 +58,7 @@ def test_deep_linking_returns_a_signed_response_with_the_picks(
     assert items[1]["lineItem"]["resourceId"] == f"problem:{content.problem.pk}"
 
 
-def test_a_forged_deep_link_response_does_not_verify(client, platform, content):
+def test_a_forged_deep_link_response_does_not_verify(client, platform, content, linked):
     deep_link_launch(client, platform)
     html = client.post(
         "/lti/deep-link/", {"resource": [f"quiz:{content.quiz.pk}"]}
@@ -73,31 +73,33 @@ def test_a_forged_deep_link_response_does_not_verify(client, platform, content):
         )
 
 
-def test_a_learner_cannot_deep_link(client, platform, content):
+def test_a_learner_cannot_deep_link(client, platform, content, linked):
     response = deep_link_launch(client, platform, roles=(LEARNER,))
     assert response.status_code == 403
 
 
-def test_deep_link_without_a_pick_asks_for_one(client, platform, content):
+def test_deep_link_without_a_pick_asks_for_one(client, platform, content, linked):
     deep_link_launch(client, platform)
     response = client.post("/lti/deep-link/", {})
     assert response.status_code == 400
     assert b"at least one" in response.content
 
 
-def test_deep_link_response_needs_a_deep_linking_launch(client, platform, content):
+def test_deep_link_response_needs_a_deep_linking_launch(
+    client, platform, content, linked
+):
     platform.launch(client, custom={"tracegrade_resource": f"quiz:{content.quiz.pk}"})
     response = client.post("/lti/deep-link/", {"resource": [f"quiz:{content.quiz.pk}"]})
     assert response.status_code == 403
 
 
-def test_deep_link_refuses_an_unknown_resource(client, platform, content):
+def test_deep_link_refuses_an_unknown_resource(client, platform, content, linked):
     deep_link_launch(client, platform)
     response = client.post("/lti/deep-link/", {"resource": ["problem:not-a-number"]})
     assert response.status_code == 400
 
 
-def test_one_pick_only_when_the_lms_accepts_one(client, platform, content):
+def test_one_pick_only_when_the_lms_accepts_one(client, platform, content, linked):
     settings_claim = DL + "deep_linking_settings"
     platform.launch(
         client,

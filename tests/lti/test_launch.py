@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from lti_tool.models import Key, LtiUser
 
-from courseware.models import CourseMembership
+from courseware.models import CourseMembership, OfferingMembership
 from tests.lti.platform import INSTRUCTOR, rsa_key
 from tests.security.test_headers import directives
 
@@ -55,7 +55,7 @@ def test_lti_keys_create_refuses_a_second_active_key(tool_key):
 
 
 def test_a_valid_launch_signs_the_learner_in_and_opens_the_problem(
-    client, platform, content
+    client, platform, content, linked
 ):
     response, _ = platform.launch(client, custom=resource(content))
     assert response.status_code == 302
@@ -64,12 +64,13 @@ def test_a_valid_launch_signs_the_learner_in_and_opens_the_problem(
     user = lti_user.auth_user
     assert signed_in_user_id(client) == str(user.pk)
     assert (user.first_name, user.email) == ("Ada", "ada@example.edu")
-    membership = CourseMembership.objects.get(user=user, course=content.course)
-    assert membership.role == "student"
+    membership = OfferingMembership.objects.get(user=user, offering=linked)
+    assert membership.role == "learner"
+    assert not CourseMembership.objects.filter(user=user).exists()
     assert not user.has_usable_password()
 
 
-def test_a_second_launch_maps_to_the_same_user(client, platform, content):
+def test_a_second_launch_maps_to_the_same_user(client, platform, content, linked):
     platform.launch(client, custom=resource(content))
     client.logout()
     platform.launch(client, custom=resource(content))
@@ -78,15 +79,26 @@ def test_a_second_launch_maps_to_the_same_user(client, platform, content):
     )
 
 
-def test_an_lms_instructor_becomes_a_course_instructor(client, platform, content):
+def test_an_lms_instructor_instructs_the_offering_but_authors_nothing(
+    client, platform, content, linked
+):
     platform.launch(client, custom=resource(content), roles=(INSTRUCTOR,))
     user = LtiUser.objects.get(sub="lms-user-1").auth_user
-    role = CourseMembership.objects.get(user=user, course=content.course).role
+    role = OfferingMembership.objects.get(user=user, offering=linked).role
     assert role == "instructor"
+    assert not CourseMembership.objects.filter(user=user).exists()
+    edit = client.patch(
+        f"/api/v1/authoring/problems/{content.problem.pk}/",
+        {"title": "Taken over"},
+        content_type="application/json",
+    )
+    assert edit.status_code in (403, 404)
+    content.problem.refresh_from_db()
+    assert content.problem.title == "Work this"
 
 
 def test_a_link_made_by_hand_opens_the_resource_in_its_target_uri(
-    client, platform, content
+    client, platform, content, linked
 ):
     target = f"https://tool.example/lti/launch/?resource=quiz:{content.quiz.pk}"
     response, _ = platform.launch(
@@ -96,14 +108,14 @@ def test_a_link_made_by_hand_opens_the_resource_in_its_target_uri(
     assert signed_in_user_id(client) is not None
 
 
-def test_a_link_to_nothing_is_refused_with_a_message(client, platform, content):
+def test_a_link_to_nothing_is_refused_with_a_message(client, platform, content, linked):
     response, _ = platform.launch(client, custom={"tracegrade_resource": "problem:999"})
     assert response.status_code == 404
     assert b"no longer exists" in response.content
     assert signed_in_user_id(client) is None
 
 
-def test_a_bad_signature_is_refused(client, platform, content):
+def test_a_bad_signature_is_refused(client, platform, content, linked):
     forger_key, _ = rsa_key()
     response, _ = platform.launch(
         client, custom=resource(content), private_key=forger_key
@@ -113,7 +125,7 @@ def test_a_bad_signature_is_refused(client, platform, content):
     assert signed_in_user_id(client) is None
 
 
-def test_a_replayed_launch_is_refused(client, platform, content):
+def test_a_replayed_launch_is_refused(client, platform, content, linked):
     response, sent = platform.launch(client, custom=resource(content))
     assert response.status_code == 302
     client.logout()
@@ -125,7 +137,7 @@ def test_a_replayed_launch_is_refused(client, platform, content):
     assert signed_in_user_id(client) is None
 
 
-def test_a_nonce_the_tool_never_issued_is_refused(client, platform, content):
+def test_a_nonce_the_tool_never_issued_is_refused(client, platform, content, linked):
     auth = platform.login(client)
     claims = platform.claims(nonce="made-up-nonce", custom=resource(content))
     response = client.post(
@@ -135,7 +147,7 @@ def test_a_nonce_the_tool_never_issued_is_refused(client, platform, content):
     assert signed_in_user_id(client) is None
 
 
-def test_an_expired_token_is_refused(client, platform, content):
+def test_an_expired_token_is_refused(client, platform, content, linked):
     past = int(time.time()) - 3600
     response, _ = platform.launch(
         client, custom=resource(content), exp=past, iat=past - 60
@@ -145,13 +157,13 @@ def test_an_expired_token_is_refused(client, platform, content):
     assert signed_in_user_id(client) is None
 
 
-def test_a_wrong_audience_is_refused(client, platform, content):
+def test_a_wrong_audience_is_refused(client, platform, content, linked):
     response, _ = platform.launch(client, custom=resource(content), aud="someone-else")
     assert response.status_code == 403
     assert signed_in_user_id(client) is None
 
 
-def test_an_unknown_deployment_is_refused(client, platform, content):
+def test_an_unknown_deployment_is_refused(client, platform, content, linked):
     deployment = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
     response, _ = platform.launch(
         client, custom=resource(content), **{deployment: "not-activated"}
@@ -161,7 +173,7 @@ def test_an_unknown_deployment_is_refused(client, platform, content):
     assert signed_in_user_id(client) is None
 
 
-def test_a_missing_state_cookie_is_refused(client, platform, content):
+def test_a_missing_state_cookie_is_refused(client, platform, content, linked):
     auth = platform.login(client)
     client.cookies.clear()
     claims = platform.claims(nonce=auth["nonce"], custom=resource(content))
@@ -202,7 +214,7 @@ def test_login_by_registration_uuid_works_without_client_id(client, platform):
     assert response["Location"].startswith(f"{platform.issuer}/auth?")
 
 
-def test_lti_pages_can_be_framed_by_the_lms_only(client, platform, content):
+def test_lti_pages_can_be_framed_by_the_lms_only(client, platform, content, linked):
     refused = client.post("/lti/launch/", {"id_token": "x.y.z", "state": "s"})
     assert "X-Frame-Options" not in refused
     platform.launch(client, custom=resource(content))
@@ -255,3 +267,36 @@ def test_the_oidc_cookie_check_page_may_run_its_own_script_only(client, platform
         digest = base64.b64encode(hashlib.sha256(script).digest()).decode()
         assert f"'sha256-{digest}'" in allowed
     assert policy["frame-ancestors"] == ["'self'", "https:"]
+
+
+def test_a_browser_that_blocks_frame_cookies_is_told_to_open_a_new_window(
+    client, platform
+):
+    # Without lti1p3_new_window, the login first checks that cookies work in the frame.
+    response = client.get(
+        "/lti/login/",
+        {
+            "iss": platform.issuer,
+            "client_id": platform.client_id,
+            "login_hint": "x",
+            "target_link_uri": "https://tool.example/lti/launch/",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "blocks cookies inside the LMS page" in page
+    assert "Open Tracegrade in a new window." in page
+    assert '"lti1p3_new_window": "1"' in page  # the new window skips the check
+
+
+def test_a_launch_whose_state_cookie_was_blocked_explains_what_to_do(
+    client, platform, content, linked
+):
+    auth = platform.login(client)
+    client.cookies.clear()
+    claims = platform.claims(nonce=auth["nonce"], custom=resource(content))
+    response = client.post(
+        "/lti/launch/", {"id_token": platform.sign(claims), "state": auth["state"]}
+    )
+    assert response.status_code == 403
+    assert b"new window" in response.content

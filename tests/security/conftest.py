@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from courseware import content_io, services
-from courseware.models import Course, Lesson, Problem, Quiz, Submission
+from courseware.models import Course, Lesson, Offering, Problem, Quiz, Submission
 
 ROLES = ("anonymous", "student", "other", "instructor", "outsider")
 PASSWORD = "pw-security-1"
@@ -138,6 +138,14 @@ def endpoints(resolver=None, prefix: str = "", namespace: str = ""):
             yield Endpoint(name, route, tuple(regex.groupindex), entry.callback)
 
 
+def _offering(world: World) -> Offering:
+    """An LMS offering of the world's course (no LMS member in it)."""
+    offering, _ = Offering.objects.get_or_create(
+        course=world.course, title="Matrix offering"
+    )
+    return offering
+
+
 def url_kwargs(
     world: World,
     endpoint: Endpoint,
@@ -154,6 +162,7 @@ def url_kwargs(
         "quiz_slug": world.quiz.slug,
         "submission_id": submission.pk,
         "registration_uuid": uuid.uuid4(),
+        "offering_id": _offering(world).pk if "offering_id" in endpoint.params else 0,
         "pk": submission.pk if "submission" in endpoint.name else problem.pk,
     }
     return {name: values[name] for name in endpoint.params}

@@ -34,6 +34,7 @@ MATRIX = {
     "api:lessons": ("GET", "401 200 200 200 404"),
     "api:lesson": ("GET", "401 200 200 200 404"),
     "api:course-gradebook": ("GET", "401 403 403 200 404"),
+    "api:offering-gradebook": ("GET", "401 404 404 200 404"),
     "api:problems": ("GET", "401 200 200 200 200"),
     "api:problem": ("GET", "401 200 200 200 404"),
     "api:variant": ("GET", "401 200 200 200 404"),
@@ -50,6 +51,15 @@ MATRIX = {
     "lti:login-registration": ("GET", "400 400 400 400 400"),
     "lti:launch": ("POST", "403 403 403 403 403"),
     "lti:deep-link": ("POST", "403 403 403 403 403"),
+    "lti:link": ("GET", "403 403 403 403 403"),
+    # Registration: public by design (the platform's admin calls them).
+    "lti:register": ("GET", "400 400 400 400 400"),
+    "lti:canvas-config": ("GET", "200 200 200 200 200"),
+    # An offering's pages: its course's authors, and its LMS instructors and staff.
+    "lti:offerings": ("GET", "login 200 200 200 200"),
+    "lti:offering": ("GET", "login 404 404 200 404"),
+    "lti:offering-resend-grades": ("POST", "login 404 404 302 404"),
+    "lti:offering-roster-sync": ("POST", "login 404 404 302 404"),
     # Student pages.
     "courseware:home": ("GET", "200 200 200 200 200"),
     "courseware:course": ("GET", "login 200 200 200 404"),

@@ -94,6 +94,7 @@ def _launch(present: bool):
     claims = {"iss": "https://canvas.example.edu"}
     return SimpleNamespace(
         is_present=present,
+        registration=None,
         get_claim=claims.get,
         launch_presentation_claim={"return_url": "https://lms.example.org/back"},
     )

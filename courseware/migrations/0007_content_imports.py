@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courseware', '0004_runtime_tracking'),
+        ('courseware', '0006_offerings_for_existing_lti_contexts'),
     ]
 
     operations = [

@@ -137,10 +137,10 @@ def _submission_claim(*, submission_id: Any) -> Submission | None:
     with transaction.atomic():
         submission = (
             # Lock the submission row alone (``of``), and in the weaker mode that
-        # does not block foreign-key checks (``no_key``): a student submitting
-        # at the same moment locks the variant and key-shares the problem
-        # version, so locking those here too could deadlock with them.
-        Submission.objects.select_for_update(of=("self",), no_key=True)
+            # does not block foreign-key checks (``no_key``): a student submitting
+            # at the same moment locks the variant and key-shares the problem
+            # version, so locking those here too could deadlock with them.
+            Submission.objects.select_for_update(of=("self",), no_key=True)
             .filter(pk=submission_id)
             .select_related("problem_version", "variant")
             .first()

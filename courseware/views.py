@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courseware import selectors, services
+from courseware import previews, selectors, services
 from courseware.forms import (
     AnswersForm,
     ChoiceAnswerForm,
@@ -36,7 +36,6 @@ from courseware.models import Course, Problem, Quiz, Submission
 from courseware.rendering import render_markdown
 from courseware.workspace import problem_workspace
 from engine import depth as engine_depth
-from engine.expressions import ParseError, parse, to_latex
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +281,7 @@ def validate(
     if request.content_type == "application/json":
         try:
             data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return JsonResponse(
                 _preview(False, message="Send JSON: {step_id, text}."), status=400
             )
@@ -299,22 +298,9 @@ def validate(
             _preview(False, message=f"{step_id!r} is not a step of this problem."),
             status=400,
         )
-    if not text.strip():
-        return JsonResponse(
-            _preview(True, message="Empty: this cell will count as missing.")
-        )
-    if problem.kind == Problem.Kind.CHOICE:
-        return JsonResponse(_preview(True, latex=None))
-    try:
-        expr = parse(text, workspace["symbols"])
-        return JsonResponse(_preview(True, latex=to_latex(expr)))
-    except ParseError as error:
-        return JsonResponse(_preview(False, message=error.message, column=error.column))
-    except Exception:  # a bug in the preview must never cost the student anything
-        logger.exception("preview failed for %s %r", problem.slug, step_id)
-        return JsonResponse(
-            _preview(False, message="The preview is unavailable; you can still submit.")
-        )
+    return JsonResponse(
+        previews.answer_preview(problem=problem, seed=variant.seed, text=text)
+    )
 
 
 def _preview(ok: bool, latex: str | None = None, message: str = "", column=None):
@@ -344,10 +330,16 @@ def submission_payload(submission: Submission, *, user) -> dict:
     result = submission.result or {}
     outcome = result.get("outcome") if done else None
     failed = submission.status == Submission.Status.ERROR or outcome == "error"
-    reveal = done and not failed and selectors.answer_key_visible_to(submission=submission, user=user)
+    reveal = (
+        done
+        and not failed
+        and selectors.answer_key_visible_to(submission=submission, user=user)
+    )
     steps = []
     if done and not failed:
-        visible = selectors.submission_result_for_viewer(submission=submission, user=user)
+        visible = selectors.submission_result_for_viewer(
+            submission=submission, user=user
+        )
         steps = [_displayed(step) for step in visible["steps"]]
     message = SYSTEM_ERROR_MESSAGE if failed else (result.get("message") or "")
     return {

@@ -325,6 +325,11 @@ def _numeric_step(cell: Cell, key, tolerance) -> StepResult:
     return StepResult("answer", INCORRECT, 0.0, feedback.wrong("answer"), **shown)
 
 
+def option_keys(spec: Mapping) -> list[str]:
+    """The keys a student may pick in a ``choice`` problem, in order."""
+    return list(_options(spec))
+
+
 def _options(spec: Mapping) -> dict[str, Mapping]:
     options = {}
     for index, option in enumerate(spec.get("options") or ()):

@@ -38,6 +38,7 @@ __all__ = [
 
 MAX_EXPONENT = 10_000  # |n| in x**n when n is a constant; (x-a)**6000 is fine
 MAX_RESULT_DIGITS = 2_000  # digits of any exact number SymPy would have to build
+MAX_ROOT_DIGITS = 60  # digits of a number whose root SymPy simplifies (by factoring)
 
 
 def parse_tree(text: str, symbols: Iterable[str]) -> Node:
@@ -311,6 +312,12 @@ def _check_number_power(base: sympy.Expr, exponent: sympy.Expr, column: int) -> 
         if digits * float(abs(exponent)) > MAX_RESULT_DIGITS:
             raise ParseError(
                 "This number is too large to work with: check the powers", column
+            )
+        if not exponent.is_Integer and digits > MAX_ROOT_DIGITS:
+            # SymPy factors the number to simplify the root: minutes of work.
+            raise ParseError(
+                "This root of a very large number is too complex to check: simplify it",
+                column,
             )
 
 

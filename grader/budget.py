@@ -26,8 +26,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CELL_SECONDS = 1.0
-SUBMISSION_SECONDS = 3.0
-MIN_CELL_SECONDS = 0.1
+SUBMISSION_SECONDS = 2.0
+MIN_CELL_SECONDS = 0.05
 
 
 class CellError(Exception):

@@ -10,11 +10,17 @@ within its deadline.
 # (7**2360 + k)**(1/97): SymPy looks for perfect powers of 2,000-digit numbers.
 NTH_ROOTS = "*".join(f"(7**2360+{k})**(1/97)" for k in range(1, 5))
 SUM_500 = "+".join(["1"] * 500)
+# Cube roots of 51-digit numbers: each passes every syntax check, and SymPy
+# spends over 20 s combining and simplifying their product (only a deadline
+# stops it).
+CUBE_ROOTS = "*".join(f"({k}+10**50)^(1/3)" for k in range(1, 45))
 
 # class -> texts (in the names of "Work this": x, y, b, u, v, z)
 HOSTILE = {
     "slow SymPy construction": [
         NTH_ROOTS,
+        CUBE_ROOTS,
+        CUBE_ROOTS.replace("+10**50", "+v*0+10**50"),
         "(7**2360+1)**(1/97)*v",
         "(v*0+7**2360+1)**(1/97)",
     ],

@@ -298,9 +298,11 @@ def validate(
             _preview(False, message=f"{step_id!r} is not a step of this problem."),
             status=400,
         )
-    return JsonResponse(
-        previews.answer_preview(problem=problem, seed=variant.seed, text=text)
+    [shown] = previews.answers_preview(
+        problem=problem, seed=variant.seed, answers={step_id: text}
     )
+    del shown["id"]
+    return JsonResponse(shown)
 
 
 def _preview(ok: bool, latex: str | None = None, message: str = "", column=None):

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from engine.expressions import ParseError, parse_tree, to_latex
 from grader import feedback
 from grader.budget import Budget
 from grader.grading import Cell, option_keys, read_cell, read_or_result
@@ -41,6 +42,7 @@ def preview(
     text: str,
     symbols,
     seconds: float = PREVIEW_SECONDS,
+    budget: Budget | None = None,
 ) -> Preview:
     """How grading will read ``text`` in a cell of a problem with ``spec``.
 
@@ -50,6 +52,9 @@ def preview(
     text: the student's text, untrusted.
     symbols: the names the cell may use.
     seconds: the hard deadline of the whole preview.
+    budget: shared by the cells of one request instead (``previews_budget``);
+        once it is spent, cells are only parsed (the grammar's limits bound
+        that), so a request of many hostile cells is bounded as a whole.
 
     Examples
     ========
@@ -67,10 +72,24 @@ def preview(
         return Preview(False, message=PICK.format(keys=", ".join(keys)))
     if not text.strip():
         return Preview(False, message=EMPTY)
-    budget = Budget(total=seconds, per_cell=seconds, floor=0.0)
+    budget = budget or previews_budget(seconds)
+    if budget.seconds() <= 0:
+        return _syntax_only(text, symbols)
     read = read_or_result("preview", text, lambda t: read_cell(t, symbols), budget)
     if isinstance(read, Cell):
         return Preview(True, latex=read.interpreted)
     return Preview(
         False, message=read.message or feedback.TOO_COMPLEX, column=read.column
     )
+
+
+def previews_budget(seconds: float = PREVIEW_SECONDS) -> Budget:
+    """One deadline for all the cells of one preview request."""
+    return Budget(total=seconds, per_cell=seconds, floor=0.0)
+
+
+def _syntax_only(text: str, symbols) -> Preview:
+    try:
+        return Preview(True, latex=to_latex(parse_tree(text, symbols)))
+    except ParseError as error:
+        return Preview(False, message=error.message, column=error.column)

@@ -144,13 +144,9 @@ class ValidateView(APIView):
         serializer.is_valid(raise_exception=True)
         variant = selectors.variant_for_student(student=request.user, problem=problem)
         seed = variant.seed if variant is not None else None
-        steps = [
-            {
-                "id": step_id,
-                **previews.answer_preview(problem=problem, seed=seed, text=text),
-            }
-            for step_id, text in serializer.validated_data["answers"].items()
-        ]
+        steps = previews.answers_preview(
+            problem=problem, seed=seed, answers=serializer.validated_data["answers"]
+        )
         return Response(s.ValidateResponseSerializer({"steps": steps}).data)
 
 

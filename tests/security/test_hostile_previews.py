@@ -1,10 +1,11 @@
 """Both live previews (the page's and the API's) answer hostile text at once, in JSON.
 
-They share one path (``courseware.previews.answer_preview``), so the same
+They share one path (``courseware.previews.answers_preview``), so the same
 text gets the same reading from both; a body nested too deeply is a 400.
 """
 
 import json
+import time
 
 import pytest
 from django.core.cache import cache
@@ -61,6 +62,17 @@ def test_both_previews_refuse_hostile_text_with_the_same_clear_message(
     api = _api_step(world, "local:z/v", text)
     assert not page.json()["ok"] and message in page.json()["message"]
     assert {k: api[k] for k in page.json()} == page.json()
+
+
+def test_one_api_preview_of_many_hostile_cells_is_bounded_as_a_whole(world):
+    answers = {f"cell{i}": CUBE_ROOTS for i in range(60)}
+    start = time.thread_time()  # the test client answers in this thread
+    response = _api(world, json.dumps({"answers": answers}))
+    cpu = time.thread_time() - start
+    assert response.status_code == 200
+    steps = response.json()["steps"]
+    assert len(steps) == 60 and steps[0]["message"] == feedback.TOO_COMPLEX
+    assert cpu < 10  # one shared deadline: 60 separate ones would take 30 s
 
 
 def test_both_previews_render_a_500_term_sum(world):

@@ -16,6 +16,9 @@ a shorter one stops only its own work, unless the outer one has expired too.
 """
 
 import ctypes
+import heapq
+import itertools
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -60,6 +63,61 @@ class _Watch:
                 _set_async_exc(ctypes.c_ulong(self.thread_id), None)
 
 
+class _Watchdog:
+    """One daemon thread per process that fires deadlines as they come due.
+
+    Cheaper than a timer thread per deadline (grading checks every cell of a
+    submission under one). Started on first use, and again in a forked child
+    (a Celery pool process), which inherits no threads.
+    """
+
+    def __init__(self):
+        self.due = threading.Condition(threading.Lock())
+        self.heap: list[tuple[float, int, _Watch]] = []
+        self.order = itertools.count()
+        self.thread: threading.Thread | None = None
+        self.pid = 0
+
+    def add(self, end: float, watch: _Watch) -> None:
+        with self.due:
+            if self.pid != os.getpid() or not self.thread or not self.thread.is_alive():
+                self.pid = os.getpid()
+                self.thread = threading.Thread(
+                    target=self.run, name="deadline-watchdog", daemon=True
+                )
+                self.thread.start()
+            heapq.heappush(self.heap, (end, next(self.order), watch))
+            if self.heap[0][2] is watch:
+                self.due.notify()
+
+    def run(self) -> None:
+        with self.due:
+            while True:
+                while self.heap and self.heap[0][2].done:
+                    heapq.heappop(self.heap)  # finished in time
+                if not self.heap:
+                    self.due.wait()
+                    continue
+                end, _, watch = self.heap[0]
+                delay = end - time.monotonic()
+                if delay > 0:
+                    self.due.wait(delay)
+                    continue
+                heapq.heappop(self.heap)
+                watch.fire()
+
+
+_watchdog = _Watchdog()
+
+
+def _after_fork_in_child() -> None:
+    global _watchdog
+    _watchdog = _Watchdog()  # the parent's lock may have been held at the fork
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _ends() -> list[float]:
     if not hasattr(_local, "ends"):
         _local.ends = []
@@ -84,16 +142,13 @@ def within(seconds: float, work: Callable[[], T]) -> T:
     if outer <= end:
         return work()  # the enclosing deadline comes first and bounds this work
     watch = _Watch(threading.get_ident())
-    timer = threading.Timer(seconds, watch.fire)
-    timer.daemon = True
     ends.append(end)
     try:
-        timer.start()
+        _watchdog.add(end, watch)
         try:
             result = work()
         finally:
             watch.finish()
-            timer.cancel()
         if outer <= time.monotonic():
             raise _Expired  # the enclosing deadline fired while this one finished
         return result

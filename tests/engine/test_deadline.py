@@ -1,5 +1,6 @@
 """engine.deadline: work that runs too long really stops, in any thread."""
 
+import os
 import threading
 import time
 
@@ -82,3 +83,16 @@ def test_library_code_catching_exception_cannot_swallow_the_deadline():
 
     with pytest.raises(TooSlow):
         within(0.05, stubborn)
+
+
+def test_within_works_in_a_forked_child_like_a_celery_pool_process():
+    within(1.0, lambda: None)  # the parent's watchdog thread is running
+    pid = os.fork()
+    if pid == 0:  # the child inherits no threads
+        try:
+            within(0.05, forever)
+        except TooSlow:
+            os._exit(0)
+        os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

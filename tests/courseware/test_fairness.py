@@ -54,7 +54,9 @@ def _student(name: str):
     return get_user_model().objects.create_user(name)
 
 
-def test_a_student_with_too_much_in_flight_is_asked_to_wait(submit, priorities, settings):
+def test_a_student_with_too_much_in_flight_is_asked_to_wait(
+    submit, priorities, settings
+):
     settings.GRADING_MAX_IN_FLIGHT = 2
     ann = _student("ann")
     first, _ = submit(ann), submit(ann)

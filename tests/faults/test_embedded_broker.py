@@ -67,7 +67,9 @@ def test_a_burst_from_several_writers_is_graded_whole_on_a_busy_machine(
     )
     ids = []
     for _ in range(SUBMISSIONS):
-        submission = submission_create(student=student, problem=problem, answers=answers)
+        submission = submission_create(
+            student=student, problem=problem, answers=answers
+        )
         ids.append(str(submission.pk))
     url = f"sqlite:///{var / 'broker.sqlite3'}"
     options = {"connect_args": {"timeout": 30}}
@@ -75,7 +77,9 @@ def test_a_burst_from_several_writers_is_graded_whole_on_a_busy_machine(
 
     def write(chunk: list[str]) -> None:
         try:
-            with Connection(url, transport=Transport, transport_options=options) as conn:
+            with Connection(
+                url, transport=Transport, transport_options=options
+            ) as conn:
                 for submission_id in chunk:
                     app.send_task(GRADE_TASK_NAME, args=[submission_id],
                                   queue=GRADE_QUEUE, connection=conn)  # fmt: skip
@@ -92,10 +96,14 @@ def test_a_burst_from_several_writers_is_graded_whole_on_a_busy_machine(
     assert errors == []
 
     def graded() -> bool:
-        return Submission.objects.filter(pk__in=ids, status="graded").count() == len(ids)
+        return Submission.objects.filter(pk__in=ids, status="graded").count() == len(
+            ids
+        )
 
     wait_for(graded, timeout=240, interval=0.5)
     assert worker.process.poll() is None, worker.log()
     assert "Unrecoverable error" not in worker.log()
     # Exactly once: the burst was sent once, and each was graded on its first delivery.
-    assert set(Submission.objects.filter(pk__in=ids).values_list("deliveries", flat=True)) == {1}
+    assert set(
+        Submission.objects.filter(pk__in=ids).values_list("deliveries", flat=True)
+    ) == {1}

@@ -14,6 +14,12 @@ a benchmark). Every asked step is graded on its own:
 4. A wrong step is matched against the catalogue of buggy backprop
    (``grader.misconceptions``) and its message explains the mistake.
 
+Bounded. Everything a cell's text triggers after parsing (building its number
+or SymPy expression and LaTeX, follow-through, equivalence, diagnosis) runs
+under the submission's ``grader.budget.Budget``: a cell that cannot be checked
+in time, overflows or fails in any other way is ``invalid`` with a message
+("too complex to check: simplify it"), and the other cells are still graded.
+
 Scoring. Each asked step weighs 1 unless ``spec["weights"]`` gives a weight by
 step id (``"grad:x": 2``) or by family (``"grad": 2``); the score is the
 weighted mean. ``invalid`` and ``missing`` steps score 0 and stay in the

@@ -276,7 +276,11 @@ def _history_entry(submission: Submission) -> dict:
 def validate(
     request: HttpRequest, course_slug: str, lesson_slug: str, problem_slug: str
 ) -> JsonResponse:
-    """POST ``{step_id, text}`` -> ``{ok, latex, message, column}``: parse only, no grade."""
+    """POST ``{step_id, text}`` -> ``{ok, latex, message, column}``; never graded.
+
+    The cell is read as grading will read it, under ``PREVIEW_TIME_LIMIT``
+    (``courseware.previews``, the same function as the API's preview).
+    """
     _, problem = _problem_for(request.user, course_slug, lesson_slug, problem_slug)
     if request.content_type == "application/json":
         try:

@@ -231,6 +231,11 @@ GRADING_SWEEP_GRADING_AFTER = env.int(
 # A message that was sent and is still queued is only re-sent when the queue
 # is empty (the broker lost it) or after this long.
 GRADING_RESEND_AFTER = env.int("GRADING_RESEND_AFTER", default=600)
+# Fairness: a student may have at most this many submissions waiting or being
+# graded; beyond it a new one is refused (see courseware.fairness).
+GRADING_MAX_IN_FLIGHT = env.int("GRADING_MAX_IN_FLIGHT", default=10)
+# The hard deadline (seconds) of one live preview in the web process.
+PREVIEW_TIME_LIMIT = env.float("PREVIEW_TIME_LIMIT", default=0.5)
 
 # --- Client address, login lockout -----------------------------------------
 # How many proxies in front of the app append to X-Forwarded-For. 0 (the
@@ -263,6 +268,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "courseware.api.errors.exception_handler",
     # The API's own reading of X-Forwarded-For (config.client_ip applies the same).
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    "DEFAULT_PARSER_CLASSES": [
+        "courseware.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Scoped rates; the load test raises them through the environment. The
     # student pages' preview and submit share the "validate" and "submit" counts.
     "DEFAULT_THROTTLE_RATES": {

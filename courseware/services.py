@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from courseware import fairness
 from courseware.models import (
     Course,
     CourseMembership,
@@ -307,7 +308,7 @@ def submission_create(
             return existing
     try:
         with transaction.atomic():
-            submission = _submission_store(
+            submission, priority = _submission_store(
                 student=student,
                 problem=problem,
                 answers=answers,
@@ -323,19 +324,23 @@ def submission_create(
             return existing
         raise
     submission_id = str(submission.id)
-    transaction.on_commit(lambda: submission_enqueue(submission_id=submission_id))
+    transaction.on_commit(
+        lambda: submission_enqueue(submission_id=submission_id, priority=priority)
+    )
     return submission
 
 
-def submission_enqueue(*, submission_id: str) -> bool:
+def submission_enqueue(
+    *, submission_id: str, priority: int = fairness.PRIORITY_NORMAL
+) -> bool:
     """Send ``grader.tasks.grade_submission`` for a submission; never raises on a broker failure.
 
     Returns whether the message was sent. A new submission is stored with
     ``sent_at`` set (so success costs no query); on failure ``sent_at`` is
     cleared and the submission stays ``queued`` for the sweeper, which sends
-    it again once the broker is back.
+    it again once the broker is back. ``priority``: see ``courseware.fairness``.
     """
-    if _grading_send(submission_id):
+    if _grading_send(submission_id, priority):
         return True
     Submission.objects.filter(pk=submission_id).update(sent_at=None)
     return False
@@ -353,11 +358,13 @@ def submissions_enqueue(*, submission_ids: list[str], now: datetime) -> list[str
     return sent
 
 
-def _grading_send(submission_id: str) -> bool:
+def _grading_send(submission_id: str, priority: int = fairness.PRIORITY_NORMAL) -> bool:
     from config.celery import app
 
     try:
-        app.send_task(GRADE_TASK_NAME, args=[submission_id], queue=GRADE_QUEUE)
+        app.send_task(
+            GRADE_TASK_NAME, args=[submission_id], queue=GRADE_QUEUE, priority=priority
+        )
     except _BROKER_ERRORS as error:
         logger.warning(
             "Could not enqueue submission %s (%s: %s); it stays queued for the sweeper.",
@@ -401,7 +408,8 @@ def _submission_store(
     idempotency_key: str | None,
     quiz: Quiz | None,
     offering: Offering | None = None,
-) -> Submission:
+) -> tuple[Submission, int]:
+    """Store the submission; returns it and the priority of its grading."""
     _submission_window_check(problem=problem, quiz=quiz)
     if offering is not None and offering.course_id != problem.lesson.course_id:
         raise ValidationError(
@@ -416,6 +424,7 @@ def _submission_store(
         variant = variant_get_or_create(student=student, problem=problem)
         variant = locked.get(pk=variant.pk)
     answers_validate(problem=problem, answers=answers, seed=variant.seed)
+    priority = fairness.grading_priority_for(student=student)
     from courseware.selectors import attempt_limit_for, attempts_used
 
     used = attempts_used(student=student, problem=problem, quiz=quiz)
@@ -453,7 +462,7 @@ def _submission_store(
         ]  # fmt: skip
     )
     submission.save()
-    return submission
+    return submission, priority
 
 
 def _submission_for_key(*, student, problem: Problem, key: str) -> Submission | None:

@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courseware import selectors, services
+from courseware import previews, selectors, services
 from courseware.forms import (
     AnswersForm,
     ChoiceAnswerForm,
@@ -38,7 +38,6 @@ from courseware.rate_limits import rate_limited
 from courseware.rendering import render_markdown
 from courseware.workspace import problem_workspace
 from engine import depth as engine_depth
-from engine.expressions import ParseError, parse, to_latex
 
 logger = logging.getLogger(__name__)
 
@@ -303,12 +302,16 @@ def _history_entry(submission: Submission) -> dict:
 def validate(
     request: HttpRequest, course_slug: str, lesson_slug: str, problem_slug: str
 ) -> JsonResponse:
-    """POST ``{step_id, text}`` -> ``{ok, latex, message, column}``: parse only, no grade."""
+    """POST ``{step_id, text}`` -> ``{ok, latex, message, column}``; never graded.
+
+    The cell is read as grading will read it, under ``PREVIEW_TIME_LIMIT``
+    (``courseware.previews``, the same function as the API's preview).
+    """
     _, problem = _problem_for(request.user, course_slug, lesson_slug, problem_slug)
     if request.content_type == "application/json":
         try:
             data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return JsonResponse(
                 _preview(False, message="Send JSON: {step_id, text}."), status=400
             )
@@ -325,22 +328,11 @@ def validate(
             _preview(False, message=f"{step_id!r} is not a step of this problem."),
             status=400,
         )
-    if not text.strip():
-        return JsonResponse(
-            _preview(True, message="Empty: this cell will count as missing.")
-        )
-    if problem.kind == Problem.Kind.CHOICE:
-        return JsonResponse(_preview(True, latex=None))
-    try:
-        expr = parse(text, workspace["symbols"])
-        return JsonResponse(_preview(True, latex=to_latex(expr)))
-    except ParseError as error:
-        return JsonResponse(_preview(False, message=error.message, column=error.column))
-    except Exception:  # a bug in the preview must never cost the student anything
-        logger.exception("preview failed for %s %r", problem.slug, step_id)
-        return JsonResponse(
-            _preview(False, message="The preview is unavailable; you can still submit.")
-        )
+    [shown] = previews.answers_preview(
+        problem=problem, seed=variant.seed, answers={step_id: text}
+    )
+    del shown["id"]
+    return JsonResponse(shown)
 
 
 def _preview(ok: bool, latex: str | None = None, message: str = "", column=None):

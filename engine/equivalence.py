@@ -16,9 +16,10 @@
    defined and the other is not (``sqrt(x)**2`` against ``relu(x)`` at x = -1,
    ``log(a)`` against ``log(abs(a))`` at a = -2) is a difference, unless it is a
    single removable point (``x/x`` at 0: both sides are defined just beside it).
-   A point where both sides are undefined is skipped. When no point is left, a bounded symbolic check
-   runs (SymPy ``simplify`` on small expressions, in the main thread only, under
-   a timer); if that cannot decide, the answer is ``None``.
+   A point where both sides are undefined is skipped. When no point is left, a
+   bounded symbolic check runs (SymPy ``simplify`` on small expressions, under a
+   hard deadline, ``engine.deadline``); if that cannot decide, the answer is
+   ``None``.
 
 With a tolerance (``{"rel": r}``, ``{"abs": a}`` or ``{"sigfigs": n}``) each point
 is compared with that bound instead, inclusively and in exact rational arithmetic
@@ -27,14 +28,13 @@ on the precise values, so 1.05 against 1 at ``rel`` 0.05 is equal.
 
 import math
 import random
-import signal
-import threading
 from collections.abc import Iterable
 from fractions import Fraction
 
 import numpy as np
 import sympy
 
+from engine.deadline import TooSlow, within
 from engine.expressions import ParseError, parse_tree, to_sympy
 from engine.grammar import MAX_DIGITS
 from engine.numeric import (
@@ -530,7 +530,7 @@ def _literal_digits(*nodes: Node) -> int:
 
 
 def _bounded_proof(left: Node, right: Node) -> bool | None:
-    """Try ``simplify(a - b) == 0`` on small expressions under a timer; else None."""
+    """Try ``simplify(a - b) == 0`` on small expressions under a deadline; else None."""
     try:
         a, b = to_sympy(left), to_sympy(right)
     except ParseError:
@@ -540,25 +540,7 @@ def _bounded_proof(left: Node, right: Node) -> bool | None:
     difference = a - b
     if sympy.count_ops(difference) > SIMPLIFY_MAX_OPS:
         return None
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return _with_timer(lambda: sympy.simplify(difference) == 0 or None)
-
-
-class _Timeout(Exception):
-    pass
-
-
-def _with_timer(work):
-    def expire(signum, frame):
-        raise _Timeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, SIMPLIFY_SECONDS)
     try:
-        return work()
-    except _Timeout:
+        return within(SIMPLIFY_SECONDS, lambda: sympy.simplify(difference) == 0 or None)
+    except TooSlow:
         return None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)

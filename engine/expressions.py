@@ -38,6 +38,7 @@ __all__ = [
 
 MAX_EXPONENT = 10_000  # |n| in x**n when n is a constant; (x-a)**6000 is fine
 MAX_RESULT_DIGITS = 2_000  # digits of any exact number SymPy would have to build
+MAX_ROOT_DIGITS = 60  # digits of a number whose root SymPy simplifies (by factoring)
 
 
 def parse_tree(text: str, symbols: Iterable[str]) -> Node:
@@ -288,7 +289,36 @@ def _expr(node: Node) -> sympy.Expr:
                 "Division by zero: the divisor here is 0", node.right.column
             )
         return _defined(left / right, node.column)
+    _check_number_power(left, right, node.right.column)
     return _defined(sympy.Pow(left, right), node.column)
+
+
+def _check_number_power(base: sympy.Expr, exponent: sympy.Expr, column: int) -> None:
+    """Refuse a power of two numbers that SymPy would make too large.
+
+    The parse-time limits see only the tree, but SymPy simplifies as it builds:
+    ``(v*0+7)^((v*0+7)^((v*0+7)^(v*0+7)))`` becomes ``7^(7^823543)``, an integer
+    no computer holds. SymPy computes such a power the moment it is built, in one
+    C call that nothing can interrupt, so it is checked here first.
+    """
+    if not (base.is_Number and exponent.is_Number) or abs(base) in (0, 1):
+        return
+    if abs(exponent) > MAX_EXPONENT:
+        raise ParseError(
+            f"This power is too large (the limit is {MAX_EXPONENT})", column
+        )
+    if isinstance(base, sympy.Rational):
+        digits = math.log10(max(abs(base.p), base.q))
+        if digits * float(abs(exponent)) > MAX_RESULT_DIGITS:
+            raise ParseError(
+                "This number is too large to work with: check the powers", column
+            )
+        if not exponent.is_Integer and digits > MAX_ROOT_DIGITS:
+            # SymPy factors the number to simplify the root: minutes of work.
+            raise ParseError(
+                "This root of a very large number is too complex to check: simplify it",
+                column,
+            )
 
 
 _UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)

@@ -32,7 +32,37 @@ def tree_to_latex(node: Node) -> str:
     return _latex(node)
 
 
-def _latex(node: Node) -> str:
+def _latex(root: Node) -> str:
+    """LaTeX of an expression tree, bottom-up with an explicit stack.
+
+    No recursion: a 500-term sum ``1+1+...+1`` is a tree 500 levels deep.
+    """
+    texts: dict[int, str] = {}
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        children = _children(node)
+        pending = [c for c in children if id(c) not in texts]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        texts[id(node)] = _render(node, [texts[id(c)] for c in children])
+    return texts[id(root)]
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, Call):
+        return (node.args[0],)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    return ()
+
+
+def _render(node: Node, inner: list[str]) -> str:
+    """One node's LaTeX, given the LaTeX of its children."""
     if isinstance(node, Number):
         return _number(node.text)
     if isinstance(node, Name):
@@ -40,23 +70,23 @@ def _latex(node: Node) -> str:
     if isinstance(node, Constant):
         return "\\pi" if node.id == "pi" else "e"
     if isinstance(node, Unary):
-        return node.op + _wrapped(node.operand, PRECEDENCE["unary"])
+        return node.op + _wrapped(node.operand, inner[0], PRECEDENCE["unary"])
     if isinstance(node, Call):
-        inner = _latex(node.args[0])
         if node.func == "sqrt":
-            return f"\\sqrt{{{inner}}}"
+            return f"\\sqrt{{{inner[0]}}}"
         if node.func == "abs":
-            return f"\\left|{inner}\\right|"
-        return f"{FUNCTION_LATEX[node.func]}\\left({inner}\\right)"
+            return f"\\left|{inner[0]}\\right|"
+        return f"{FUNCTION_LATEX[node.func]}\\left({inner[0]}\\right)"
+    left, right = inner
     if node.op == "/":
-        return f"\\frac{{{_latex(node.left)}}}{{{_latex(node.right)}}}"
+        return f"\\frac{{{left}}}{{{right}}}"
     if node.op == "**":
-        base = _wrapped(node.left, PRECEDENCE["atom"])
-        return f"{base}^{{{_latex(node.right)}}}"
+        base = _wrapped(node.left, left, PRECEDENCE["atom"])
+        return f"{base}^{{{right}}}"
     own = PRECEDENCE[node.op]
-    left = _wrapped(node.left, own)
+    left = _wrapped(node.left, left, own)
     # a - (b - c) and a * (b / c) keep their brackets on the right
-    right = _wrapped(node.right, own + (node.op in "-+*"))
+    right = _wrapped(node.right, right, own + (node.op in "-+*"))
     symbol = {"+": " + ", "-": " - ", "*": " \\cdot "}[node.op]
     return left + symbol + right
 
@@ -71,8 +101,7 @@ def _precedence(node: Node) -> int:
     return PRECEDENCE["atom"]
 
 
-def _wrapped(node: Node, needed: int) -> str:
-    text = _latex(node)
+def _wrapped(node: Node, text: str, needed: int) -> str:
     if _precedence(node) < needed:
         return f"\\left({text}\\right)"
     return text

@@ -21,6 +21,13 @@ EXPRESSION_EXPECTED = (
     "not as a number."
 )
 NOT_REAL = "This does not evaluate to a real number (check for division by zero)."
+TOO_COMPLEX = (
+    "This answer is too complex to check: simplify it (work out the numbers, "
+    "drop terms that cancel) and submit again."
+)
+TOO_LARGE = (
+    "This number is too large to work with (beyond about 1e308): check the exponent."
+)
 WRONG_SHAPE = "This matrix has shape {given}, but the step needs shape {needed}."
 UNDECIDED = (
     "This expression could not be checked automatically: try writing it more simply."

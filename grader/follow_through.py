@@ -21,6 +21,7 @@ import sympy
 
 from engine.equivalence import equivalent
 from grader import feedback
+from grader.budget import Budget
 from grader.grading import (
     DEFAULT_ASK,
     DEFAULT_TOLERANCE,
@@ -29,6 +30,7 @@ from grader.grading import (
     cell_text,
     close,
     grade_result,
+    invalid_result,
     need_number,
     read_cell,
     read_or_result,
@@ -171,8 +173,14 @@ class TraceMarking:
             raise CellError(feedback.EXPRESSION_EXPECTED)
         return cell
 
-    def believed_values(self, cells: Mapping[str, Cell]) -> dict[str, Any]:
-        """Step id -> the value the student believes (own answer, else recomputed)."""
+    def believed_values(
+        self, cells: Mapping[str, Cell], budget: Budget
+    ) -> dict[str, Any]:
+        """Step id -> the value the student believes (own answer, else recomputed).
+
+        A symbolic answer that cannot be evaluated within its budget gives no
+        value here (its own check marks it).
+        """
         overrides = {s: c.value for s, c in cells.items() if c.value is not None}
         basis = self._recompute(overrides)
         symbolic = {s: c for s, c in cells.items() if c.value is None}
@@ -183,7 +191,10 @@ class TraceMarking:
                 if step in basis:
                     nodes[name] = overrides.get(step, basis[step])
             for s, cell in symbolic.items():
-                value = _evaluate(cell.expr, nodes)
+                try:
+                    value = budget.check(partial(_evaluate, cell.expr, nodes))
+                except CellError:
+                    value = None
                 if value is not None:
                     overrides[s] = value
             basis = self._recompute(overrides)
@@ -274,25 +285,40 @@ class TraceMarking:
         return value
 
     def mark(self, steps: list[str], answers: Mapping[str, Any]) -> list[StepResult]:
+        """Every step's result; a cell whose checks fail or run out of time is
+        ``invalid`` on its own (``grader.budget``), the others are marked."""
+        budget = Budget()
         read = {
-            s: read_or_result(s, cell_text(answers.get(s)), partial(self.read, s))
+            s: read_or_result(
+                s, cell_text(answers.get(s)), partial(self.read, s), budget
+            )
             for s in steps
         }
         cells = {s: c for s, c in read.items() if isinstance(c, Cell)}
-        known = self.believed_values(cells)
+        known = self.believed_values(cells, budget)
         verdicts = {}
         for s, cell in cells.items():
-            if cell.value is None:
-                verdicts[s] = self.mark_expression(s, cell)
-            else:
-                verdicts[s] = self.mark_number(s, cell.value, known)
+            try:
+                verdicts[s] = budget.check(partial(self.verdict, s, cell, known))
+            except CellError as error:
+                read[s] = invalid_result(s, error)
         statuses = {s: v[0] for s, v in verdicts.items()}
-        return [
-            read[s]
-            if s not in cells
-            else self.step_result(s, cells[s], verdicts[s], statuses, known)
-            for s in steps
-        ]
+        results = []
+        for s in steps:
+            if s not in verdicts:
+                results.append(read[s])
+                continue
+            shown = partial(self.step_result, s, cells[s], verdicts[s], statuses, known)
+            try:
+                results.append(budget.check(shown))
+            except CellError as error:
+                results.append(invalid_result(s, error))
+        return results
+
+    def verdict(self, step_id: str, cell: Cell, known) -> tuple[str, str | None]:
+        if cell.value is None:
+            return self.mark_expression(step_id, cell)
+        return self.mark_number(step_id, cell.value, known)
 
     def step_result(self, s, cell, verdict, statuses, known) -> StepResult:
         status, code = verdict

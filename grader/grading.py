@@ -14,6 +14,12 @@ a benchmark). Every asked step is graded on its own:
 4. A wrong step is matched against the catalogue of buggy backprop
    (``grader.misconceptions``) and its message explains the mistake.
 
+Bounded. Everything a cell's text triggers after parsing (building its number
+or SymPy expression and LaTeX, follow-through, equivalence, diagnosis) runs
+under the submission's ``grader.budget.Budget``: a cell that cannot be checked
+in time, overflows or fails in any other way is ``invalid`` with a message
+("too complex to check: simplify it"), and the other cells are still graded.
+
 Scoring. Each asked step weighs 1 unless ``spec["weights"]`` gives a weight by
 step id (``"grad:x": 2``) or by family (``"grad": 2``); the score is the
 weighted mean. ``invalid`` and ``missing`` steps score 0 and stay in the
@@ -46,8 +52,9 @@ import sympy
 
 from engine import syntax
 from engine.equivalence import equivalent, numbers_match
-from engine.expressions import ParseError, parse, parse_tree, to_latex, to_sympy
+from engine.expressions import parse, parse_tree, to_latex, to_sympy
 from grader import feedback
+from grader.budget import Budget, CellError, is_time_limit
 from grader.results import (
     CORRECT,
     GRADED,
@@ -69,15 +76,6 @@ DEFAULT_ASK = {
     "scalar_trace": ("forward", "local", "grad"),
     "network_trace": ("forward", "grad"),
 }
-
-
-class CellError(Exception):
-    """A cell that cannot be used: ``invalid``, with a message and maybe a column."""
-
-    def __init__(self, message: str, column: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.column = column
 
 
 # --- Reading cells ------------------------------------------------------------
@@ -236,18 +234,32 @@ def grade_result(steps: list[StepResult], spec: Mapping) -> GradeResult:
     return GradeResult(GRADED, score, tuple(steps))
 
 
-def read_or_result(step_id: str, text: str | None, read) -> StepResult | Cell:
-    """The cell, or the ``missing``/``invalid`` result when it cannot be used."""
+def read_or_result(
+    step_id: str, text: str | None, read, budget: Budget | None = None
+) -> StepResult | Cell:
+    """The cell, or the ``missing``/``invalid`` result when it cannot be used.
+
+    Reading builds everything the later checks use (the number, the SymPy
+    expression, the LaTeX) under the cell's deadline (``grader.budget``).
+    """
     if text is None:
         return StepResult(step_id, MISSING, 0.0, feedback.MISSING)
     try:
-        cell = read(text)
-        _ = cell.value  # a number that is not real (1/0) is unreadable too
-        return cell
-    except ParseError as error:
-        return StepResult(step_id, INVALID, 0.0, error.message, column=error.column)
+        return (budget or Budget()).check(lambda: _prepared(read(text)))
     except CellError as error:
-        return StepResult(step_id, INVALID, 0.0, error.message, column=error.column)
+        return invalid_result(step_id, error)
+
+
+def _prepared(cell: Cell) -> Cell:
+    _ = cell.value  # a number that is not real (1/0) is unreadable too
+    _ = cell.interpreted
+    if cell.names:
+        _ = cell.expr
+    return cell
+
+
+def invalid_result(step_id: str, error: CellError) -> StepResult:
+    return StepResult(step_id, INVALID, 0.0, error.message, column=error.column)
 
 
 # --- Single-answer kinds ------------------------------------------------------
@@ -263,6 +275,16 @@ def _grade_expression(spec: Mapping, answers: Mapping) -> GradeResult:
     if isinstance(cell, StepResult):
         return grade_result([cell], spec)
     shown = {"interpreted": cell.interpreted, "expected": str(expected)}
+    try:
+        step = Budget().check(
+            lambda: _expression_step(cell, expected, symbols, tolerance, shown)
+        )
+    except CellError as error:
+        step = invalid_result("answer", error)
+    return grade_result([step], spec)
+
+
+def _expression_step(cell: Cell, expected, symbols, tolerance, shown) -> StepResult:
     verdict = equivalent(cell.expr, expected, symbols, tolerance)
     if verdict:
         step = StepResult("answer", CORRECT, 1.0, feedback.CORRECT, **shown)
@@ -273,7 +295,7 @@ def _grade_expression(spec: Mapping, answers: Mapping) -> GradeResult:
         step = StepResult("answer", INCORRECT, 0.0, message, "sign_error", **shown)
     else:
         step = StepResult("answer", INCORRECT, 0.0, feedback.wrong("answer"), **shown)
-    return grade_result([step], spec)
+    return step
 
 
 def _numeric_key(expected) -> float | np.ndarray:
@@ -292,15 +314,26 @@ def _grade_numeric(spec: Mapping, answers: Mapping) -> GradeResult:
     )
     if isinstance(cell, StepResult):
         return grade_result([cell], spec)
+    try:
+        step = Budget().check(lambda: _numeric_step(cell, key, tolerance))
+    except CellError as error:
+        step = invalid_result("answer", error)
+    return grade_result([step], spec)
+
+
+def _numeric_step(cell: Cell, key, tolerance) -> StepResult:
     shown = {"interpreted": cell.interpreted, "expected": feedback.format_value(key)}
     if close(cell.value, key, tolerance):
-        step = StepResult("answer", CORRECT, 1.0, feedback.CORRECT, **shown)
-    elif close(cell.value, -np.asarray(key), tolerance):
+        return StepResult("answer", CORRECT, 1.0, feedback.CORRECT, **shown)
+    if close(cell.value, -np.asarray(key), tolerance):
         message = feedback.misconception("sign_error")
-        step = StepResult("answer", INCORRECT, 0.0, message, "sign_error", **shown)
-    else:
-        step = StepResult("answer", INCORRECT, 0.0, feedback.wrong("answer"), **shown)
-    return grade_result([step], spec)
+        return StepResult("answer", INCORRECT, 0.0, message, "sign_error", **shown)
+    return StepResult("answer", INCORRECT, 0.0, feedback.wrong("answer"), **shown)
+
+
+def option_keys(spec: Mapping) -> list[str]:
+    """The keys a student may pick in a ``choice`` problem, in order."""
+    return list(_options(spec))
 
 
 def _options(spec: Mapping) -> dict[str, Mapping]:
@@ -366,11 +399,6 @@ def _grade_choice(spec: Mapping, answers: Mapping) -> GradeResult:
 # --- Entry point --------------------------------------------------------------
 
 
-def _is_time_limit(error: BaseException) -> bool:
-    # Celery's soft time limit must reach the task (no celery import here).
-    return type(error).__name__ in ("SoftTimeLimitExceeded", "TimeLimitExceeded")
-
-
 def grade(
     spec: Mapping[str, Any], answers: Mapping[str, Any], seed: int | None = None
 ) -> GradeResult:
@@ -417,7 +445,7 @@ def grade(
             raise ValueError(f"unknown problem kind {kind!r}")
         return graders[kind](spec, answers)
     except Exception as error:
-        if _is_time_limit(error):
+        if is_time_limit(error):
             raise
         logger.exception("Grading a %s problem failed", kind)
         return error_result(feedback.SYSTEM_ERROR)

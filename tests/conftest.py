@@ -1,8 +1,20 @@
+import resource
 from pathlib import Path
 
 import pytest
 
 from tests.workers import WorkerProcess
+
+
+@pytest.fixture(autouse=True)
+def cpu_limit_restored():
+    """A task run in this process (``task.apply()``) moves its ``RLIMIT_CPU`` like a
+    pool process's (``config.celery.limit_task_cpu``); put it back, or the test
+    run itself gets SIGXCPU some CPU-heavy tests later."""
+    before = resource.getrlimit(resource.RLIMIT_CPU)
+    yield
+    if resource.getrlimit(resource.RLIMIT_CPU) != before:
+        resource.setrlimit(resource.RLIMIT_CPU, before)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courseware import selectors, services
+from courseware import previews, selectors, services
 from courseware.api import serializers as s
 from courseware.api import student_view
 from courseware.api.errors import error_response
@@ -140,40 +140,14 @@ class ValidateView(APIView):
         responses={200: s.ValidateResponseSerializer, 429: s.ErrorSerializer, **ERRORS},
     )
     def post(self, request, pk: int):
-        from engine.expressions import ParseError, parse_tree, to_latex
-
         problem = problem_for(request.user, pk)
         serializer = s.ValidateRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         variant = selectors.variant_for_student(student=request.user, problem=problem)
-        symbols = student_view.symbols_for(problem=problem, variant=variant)
-        steps = []
-        for step_id, text in serializer.validated_data["answers"].items():
-            item = {
-                "id": step_id,
-                "ok": False,
-                "latex": None,
-                "message": None,
-                "column": None,
-            }
-            if problem.kind == Problem.Kind.CHOICE:
-                keys = [
-                    o["key"] for o in student_view.problem_public(problem)["options"]
-                ]
-                picked = [part.strip() for part in text.split(",") if part.strip()]
-                unknown = [p for p in picked if p not in keys]
-                item["ok"] = bool(picked) and not unknown
-                if not item["ok"]:
-                    item["message"] = f"Pick one of the options: {', '.join(keys)}."
-            elif not text.strip():
-                item["message"] = "Empty: type an expression or a number."
-            else:
-                try:
-                    item["latex"] = to_latex(parse_tree(text, symbols))
-                    item["ok"] = True
-                except ParseError as exc:
-                    item["message"], item["column"] = exc.message, exc.column
-            steps.append(item)
+        seed = variant.seed if variant is not None else None
+        steps = previews.answers_preview(
+            problem=problem, seed=seed, answers=serializer.validated_data["answers"]
+        )
         return Response(s.ValidateResponseSerializer({"steps": steps}).data)
 
 

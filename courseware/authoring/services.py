@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from courseware import services
+from courseware import fairness, services
 from courseware.authoring import question_tests
 from courseware.models import Lesson, Problem, QuestionTest, StepResult, Submission
 
@@ -225,7 +225,7 @@ def problem_regrade(
         for submission_id in submissions:
             transaction.on_commit(
                 lambda pk=str(submission_id): services.submission_enqueue(
-                    submission_id=pk
+                    submission_id=pk, priority=fairness.PRIORITY_BACKLOG
                 )
             )
     return started_at, len(submissions)

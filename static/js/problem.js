@@ -51,6 +51,11 @@
     var sequence = 0;
     input.addEventListener("input", function () {
       clearTimeout(timer);
+      if (!input.value.trim()) {  // nothing to read: no request, no warning
+        sequence++;
+        showPreview(output, { ok: true, message: "Empty: this cell will count as missing." });
+        return;
+      }
       timer = setTimeout(function () {
         var mine = ++sequence;
         fetch(form.dataset.validateUrl, {

@@ -159,7 +159,7 @@ def enqueued(monkeypatch) -> list[str]:
     monkeypatch.setattr(
         services,
         "submission_enqueue",
-        lambda *, submission_id: sent.append(submission_id),
+        lambda *, submission_id, priority: sent.append(submission_id),
     )
     return sent
 

@@ -72,7 +72,7 @@ def sent(monkeypatch):
     monkeypatch.setattr(
         config.celery.app,
         "send_task",
-        lambda name, args, queue: calls.append((name, args, queue)),
+        lambda name, args, queue, priority: calls.append((name, args, queue)),
     )
     return calls
 

@@ -124,6 +124,12 @@ def use_broker(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def unbounded_in_flight(settings):
+    """These drills post hundreds of submissions from one student on purpose."""
+    settings.GRADING_MAX_IN_FLIGHT = 100_000
+
+
+@pytest.fixture(autouse=True)
 def isolated_cache(settings):
     """A private cache: API throttle counts never meet other runs' on a shared Redis."""
     settings.CACHES = {

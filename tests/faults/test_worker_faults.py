@@ -185,7 +185,7 @@ def test_sweeper_leaves_a_poison_alone_once_it_is_marked_error(
     sent = []
     monkeypatch.setattr(
         "courseware.services._grading_send",
-        lambda submission_id: sent.append(submission_id) or True,
+        lambda submission_id, priority=0: sent.append(submission_id) or True,
     )
     submission = submission_create(
         student=student, problem=problem, answers=key_answers(problem, student)

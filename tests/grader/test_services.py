@@ -162,7 +162,7 @@ def broker(monkeypatch):
     fake = Broker()
     fake.sent = []
 
-    def send(submission_id: str) -> bool:
+    def send(submission_id: str, priority: int = 0) -> bool:
         if fake.up:
             fake.sent.append(submission_id)
         return fake.up

@@ -8,6 +8,7 @@ the forms a page or JSON would print them.
 """
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -44,10 +45,11 @@ def _renderings(value: float) -> set[str]:
 
 
 def _leaks(text: str) -> dict[str, str]:
+    """Key values printed as whole numbers in ``text`` (not "9.47" in "19.473")."""
     found = {}
     for step, value in _key_values().items():
         for shown in _renderings(value):
-            if shown in text:
+            if re.search(rf"(?<![\d.]){re.escape(shown)}(?!\d)", text):
                 found[step] = shown
     return found
 
@@ -104,6 +106,8 @@ def test_the_detector_sees_values_pages_print():
     assert _leaks(json.dumps({"expected": -3.9867})) == {"forward:u": "3.9867"}
     assert _leaks("∂z/∂x = 20.12") == {"grad:x": "20.12"}
     assert _leaks("x = 1.37, y = -2.91, b = 0.53") == {}
+    # A timestamp's seconds are not a key value that happens to be inside them.
+    assert _leaks('"created_at": "2026-12-02T14:55:13.98671Z"') == {}
 
 
 def test_no_answer_key_reaches_a_student_before_the_policy_allows(world):

@@ -232,7 +232,9 @@ def test_lti_pages_can_be_framed_by_the_lms_only(client, platform, content, link
     ]
 
 
-def test_only_an_lti_session_has_samesite_none_cookies(client, platform, content):
+def test_only_an_lti_session_has_samesite_none_cookies(
+    client, platform, content, linked
+):
     response, _ = platform.launch(client, custom=resource(content))
     session = response.cookies[settings.SESSION_COOKIE_NAME]
     assert session["samesite"] == "None" and session["secure"]

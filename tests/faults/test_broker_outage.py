@@ -10,6 +10,7 @@ import grader.services
 from courseware.models import StepResult, Submission
 from grader.tasks import sweep_queued
 from tests.faults.conftest import key_answers
+from tests.grader.problems import WORK_THIS
 from tests.workers import wait_for
 
 pytestmark = [
@@ -17,13 +18,6 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
 ]
-
-WORK_THIS = {
-    "kind": "scalar_trace",
-    "program": "u = x*y\nv = u + b\nz = v**2\n",
-    "inputs": {"x": 2, "y": 3, "b": 1},
-    "ask": ["forward", "local", "grad"],
-}
 
 
 def _submit(api: APIClient, problem, answers) -> dict:

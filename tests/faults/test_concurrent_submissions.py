@@ -17,6 +17,7 @@ from knox.models import AuthToken
 
 from courseware.models import Submission
 from tests.faults.conftest import key_answers
+from tests.grader.problems import WORK_THIS
 from tests.workers import wait_for
 
 pytestmark = [
@@ -25,12 +26,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-WORK_THIS = {
-    "kind": "scalar_trace",
-    "program": "u = x*y\nv = u + b\nz = v**2\n",
-    "inputs": {"x": 2, "y": 3, "b": 1},
-    "ask": ["forward", "local", "grad"],
-}
 THREADS = 4
 POSTS_EACH = 40
 

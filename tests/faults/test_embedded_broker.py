@@ -18,6 +18,7 @@ from config.celery import app
 from courseware.models import Submission
 from courseware.services import GRADE_QUEUE, GRADE_TASK_NAME, submission_create
 from tests.faults.conftest import key_answers
+from tests.grader.problems import WORK_THIS
 from tests.workers import wait_for
 
 pytestmark = [
@@ -26,12 +27,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-WORK_THIS = {
-    "kind": "scalar_trace",
-    "program": "u = x*y\nv = u + b\nz = v**2\n",
-    "inputs": {"x": 2, "y": 3, "b": 1},
-    "ask": ["forward", "local", "grad"],
-}
 SUBMISSIONS = 240
 WRITERS = 4
 

@@ -15,6 +15,7 @@ from courseware import services
 from courseware.models import Submission
 from courseware.services import submission_create
 from tests.faults.conftest import key_answers
+from tests.grader.problems import WORK_THIS
 from tests.security.hostile import CUBE_ROOTS
 from tests.workers import wait_for
 
@@ -24,12 +25,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-WORK_THIS = {
-    "kind": "scalar_trace",
-    "program": "u = x*y\nv = u + b\nz = v**2\n",
-    "inputs": {"x": 2, "y": 3, "b": 1},
-    "ask": ["forward", "local", "grad"],
-}
 CAP = 10
 FLOOD = 15
 FAIR_WAIT_SECONDS = 5

@@ -12,6 +12,7 @@ import pytest
 from courseware.models import Submission
 from courseware.services import submission_create
 from tests.faults.conftest import free_port, key_answers
+from tests.grader.problems import WORK_THIS
 from tests.workers import ROOT, database_url, wait_for
 
 pytestmark = [
@@ -19,13 +20,6 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
 ]
-
-WORK_THIS = {
-    "kind": "scalar_trace",
-    "program": "u = x*y\nv = u + b\nz = v**2\n",
-    "inputs": {"x": 2, "y": 3, "b": 1},
-    "ask": ["forward", "local", "grad"],
-}
 
 
 def test_a_killed_worker_is_restarted_and_grading_goes_on(

@@ -19,6 +19,7 @@ from grader import feedback
 from grader.services import MAX_DELIVERIES
 from grader.tasks import sweep_queued
 from tests.faults.conftest import LONG_CHAIN, key_answers
+from tests.grader.problems import WORK_THIS
 from tests.workers import wait_for
 
 pytestmark = [
@@ -31,12 +32,6 @@ pytestmark = [
 VISIBILITY_TIMEOUT = 5
 POISON_HOOK = Path(__file__).resolve().parent / "poison_hook"
 POISON = "1/0 -- this answer kills the grading process"
-WORK_THIS = {
-    "kind": "scalar_trace",
-    "program": "u = x*y\nv = u + b\nz = v**2\n",
-    "inputs": {"x": 2, "y": 3, "b": 1},
-    "ask": ["forward", "local", "grad"],
-}
 
 
 def _statuses(ids) -> dict:

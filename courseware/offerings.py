@@ -8,6 +8,7 @@ offering's instructors and staff read its roster, submissions and gradebook.
 
 from django.db.models import Q, QuerySet
 
+from courseware import selectors
 from courseware.models import Course, CourseMembership, Offering, OfferingMembership
 
 # The session key that remembers, per course, the offering the browser last
@@ -141,6 +142,7 @@ def offering_enrol(
         membership.is_active = True
         membership.full_clean()
         membership.save()
+    selectors.forget_course_roles(user)
     return membership
 
 

@@ -38,14 +38,28 @@ def user_course_role(*, user, course: Course) -> str | None:
     """
     if not user.is_authenticated:
         return None
-    role = (
-        CourseMembership.objects.filter(course=course, user=user)
-        .values_list("role", flat=True)
-        .first()
-    )
-    if role is None and _offering_memberships(user=user, course=course).exists():
-        return CourseMembership.Role.STUDENT
-    return role
+    # Asked several times per request (access, then what to show): looked up
+    # once per user object, which lives for one request. Writes that change a
+    # membership forget it (``forget_course_roles``).
+    known = user.__dict__.setdefault(_ROLES, {})
+    if course.pk not in known:
+        role = (
+            CourseMembership.objects.filter(course=course, user=user)
+            .values_list("role", flat=True)
+            .first()
+        )
+        if role is None and _offering_memberships(user=user, course=course).exists():
+            role = CourseMembership.Role.STUDENT
+        known[course.pk] = role
+    return known[course.pk]
+
+
+_ROLES = "_tracegrade_course_roles"
+
+
+def forget_course_roles(user) -> None:
+    """Drop what ``user_course_role`` remembered for this user object."""
+    user.__dict__.pop(_ROLES, None)
 
 
 def _offering_memberships(*, user, course: Course):

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from courseware import fairness
+from courseware import fairness, selectors
 from courseware.models import (
     Course,
     CourseMembership,
@@ -74,6 +74,7 @@ def course_enrol(
     if membership is None:
         membership = CourseMembership(course=course, user=user)
     _apply(membership, role=role)
+    selectors.forget_course_roles(user)
     return membership
 
 
@@ -425,10 +426,8 @@ def _submission_store(
         variant = locked.get(pk=variant.pk)
     answers_validate(problem=problem, answers=answers, seed=variant.seed)
     priority = fairness.grading_priority_for(student=student)
-    from courseware.selectors import attempt_limit_for, attempts_used
-
-    used = attempts_used(student=student, problem=problem, quiz=quiz)
-    limit = attempt_limit_for(problem=problem, quiz=quiz)
+    used = selectors.attempts_used(student=student, problem=problem, quiz=quiz)
+    limit = selectors.attempt_limit_for(problem=problem, quiz=quiz)
     if limit is not None and used >= limit:
         raise ValidationError(
             f"You have used all {limit} attempts for '{problem.title}'; "

@@ -22,15 +22,15 @@ pytestmark = pytest.mark.django_db
 BASE = "/courses/deep-learning/credit-assignment/"
 PAGES = {
     "/": 5,
-    "/courses/deep-learning/": 6,
-    BASE: 10,
-    BASE + "quizzes/credit-assignment/": 13,
-    BASE + "problems/work-this-trace/": 11,
-    BASE + "problems/three-layer-network/": 11,
-    BASE + "problems/pytorch-network/": 11,
-    BASE + "problems/power-rule-local/": 12,
-    BASE + "problems/vanishing-sigmoid/": 12,
-    BASE + "problems/relu-blame/": 12,
+    "/courses/deep-learning/": 5,
+    BASE: 8,
+    BASE + "quizzes/credit-assignment/": 11,
+    BASE + "problems/work-this-trace/": 9,
+    BASE + "problems/three-layer-network/": 9,
+    BASE + "problems/pytorch-network/": 9,
+    BASE + "problems/power-rule-local/": 10,
+    BASE + "problems/vanishing-sigmoid/": 10,
+    BASE + "problems/relu-blame/": 10,
 }
 API = {
     "/api/v1/me/": 4,

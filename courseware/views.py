@@ -68,9 +68,16 @@ def _course_for(user, course_slug: str) -> Course:
     return course
 
 
-def _problem_for(user, course_slug: str, lesson_slug: str, problem_slug: str):
-    _course_for(user, course_slug)
+def _lesson_for(user, course_slug: str, lesson_slug: str):
+    """The lesson (its course joined), or 404 for a user who is not a member."""
     lesson = selectors.lesson_get(course_slug=course_slug, lesson_slug=lesson_slug)
+    if not selectors.user_is_member(user=user, course=lesson.course):
+        raise Http404("No such course.")
+    return lesson
+
+
+def _problem_for(user, course_slug: str, lesson_slug: str, problem_slug: str):
+    lesson = _lesson_for(user, course_slug, lesson_slug)
     problem = selectors.problem_get_for_user(
         lesson=lesson, slug=problem_slug, user=user
     )
@@ -91,8 +98,8 @@ def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
 
 @login_required
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str):
-    course = _course_for(request.user, course_slug)
-    lesson = selectors.lesson_get(course_slug=course_slug, lesson_slug=lesson_slug)
+    lesson = _lesson_for(request.user, course_slug, lesson_slug)
+    course = lesson.course
     problems = selectors.problem_list_for_user(lesson=lesson, user=request.user)
     best = selectors.best_scores(student=request.user, problems=problems)
     context = {
@@ -109,8 +116,8 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str):
 
 @login_required
 def quiz_detail(request: HttpRequest, course_slug: str, lesson_slug: str, quiz_slug):
-    course = _course_for(request.user, course_slug)
-    lesson = selectors.lesson_get(course_slug=course_slug, lesson_slug=lesson_slug)
+    lesson = _lesson_for(request.user, course_slug, lesson_slug)
+    course = lesson.course
     quiz = get_object_or_404(Quiz, lesson=lesson, slug=quiz_slug)
     visible = selectors.problem_list_for_user(lesson=lesson, user=request.user)
     problems = [

@@ -23,14 +23,14 @@ BASE = "/courses/deep-learning/credit-assignment/"
 PAGES = {
     "/": 5,
     "/courses/deep-learning/": 5,
-    BASE: 8,
-    BASE + "quizzes/credit-assignment/": 11,
-    BASE + "problems/work-this-trace/": 9,
-    BASE + "problems/three-layer-network/": 9,
-    BASE + "problems/pytorch-network/": 9,
-    BASE + "problems/power-rule-local/": 10,
-    BASE + "problems/vanishing-sigmoid/": 10,
-    BASE + "problems/relu-blame/": 10,
+    BASE: 7,
+    BASE + "quizzes/credit-assignment/": 10,
+    BASE + "problems/work-this-trace/": 8,
+    BASE + "problems/three-layer-network/": 8,
+    BASE + "problems/pytorch-network/": 8,
+    BASE + "problems/power-rule-local/": 9,
+    BASE + "problems/vanishing-sigmoid/": 9,
+    BASE + "problems/relu-blame/": 9,
 }
 API = {
     "/api/v1/me/": 4,

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
+from kombu.exceptions import ChannelError
 
 from courseware.models import StepResult, Submission
 from grader import feedback
@@ -128,7 +129,14 @@ def queue_size(queue: str) -> int | None:
             return conn.default_channel.queue_declare(
                 queue=queue, passive=True
             ).message_count
-    except Exception as error:  # broker down or queue not declared yet
+    except ChannelError as error:
+        if "NOT_FOUND" in str(error):
+            # kombu's Redis transport has no queue once its lists are empty
+            # (Redis drops an empty list): nothing is waiting.
+            return 0
+        logger.warning("Could not read the size of queue %s: %r", queue, error)
+        return None
+    except Exception as error:  # broker down
         logger.warning("Could not read the size of queue %s: %r", queue, error)
         return None
 

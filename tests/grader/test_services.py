@@ -1,5 +1,6 @@
 """submission_grade stores each grade exactly once, whatever the deliveries."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -296,3 +297,20 @@ def test_task_options():
     assert grade_submission.acks_late is True
     assert grade_submission.soft_time_limit == settings.GRADING_SOFT_TIME_LIMIT
     assert grade_submission.time_limit == settings.GRADING_TIME_LIMIT
+
+
+def test_queue_size_reads_an_empty_queue_as_zero_not_unknown():
+    # Redis drops an empty list, and kombu then answers NOT_FOUND: that is
+    # "nothing waiting" (the sweeper may re-send), not "cannot say".
+    from config.celery import app
+
+    name = f"sizing-{uuid.uuid4().hex}"
+    assert services.queue_size(name) == 0
+    with app.connection_for_write() as conn:
+        queue = conn.SimpleQueue(name)
+        queue.put({"n": 1})
+        queue.put({"n": 2})
+        assert services.queue_size(name) == 2
+        queue.clear()
+        queue.close()
+    assert services.queue_size(name) == 0

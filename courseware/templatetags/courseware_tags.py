@@ -25,3 +25,14 @@ def status_icon(status: str) -> str:
 def status_label(status: str) -> str:
     """The words for a step status, e.g. ``carried`` -> ``carried forward``."""
     return STATUS_MARKERS.get(status, ("", status or ""))[1]
+
+
+@register.filter
+def answer_keys(expected) -> list[str]:
+    """The option keys of a revealed choice answer: ``"a, c"`` -> ``["a", "c"]``.
+
+    Empty while the answer is not revealed (no ``expected`` in the feedback).
+    """
+    if not expected:
+        return []
+    return [key.strip() for key in str(expected).split(",") if key.strip()]

@@ -175,7 +175,22 @@
       if (cell) { fillFeedbackCell(cell, step); }
     });
     colourGraph(byId);
+    markChoiceAnswer(byId.answer);
     showSummary(payload);
+  }
+
+  /* A revealed choice answer ("a, c") marks its options, as the page does. */
+  function markChoiceAnswer(step) {
+    var right = step && step.expected ? step.expected.split(",").map(function (k) { return k.trim(); }) : [];
+    document.querySelectorAll(".choice-option").forEach(function (option) {
+      var input = option.querySelector("input");
+      var label = option.querySelector("label");
+      var old = label.querySelector(".option-answer");
+      if (old) { label.removeChild(old); }
+      var isRight = right.indexOf(input.value) !== -1;
+      option.classList.toggle("correct-option", isRight);
+      if (isRight) { label.appendChild(element("strong", "option-answer", "(the answer)")); }
+    });
   }
 
   /* --- Submit and poll ---------------------------------------------------------- */

@@ -167,6 +167,21 @@ def test_choice_problem_page_never_sends_which_option_is_right(student):
     assert "correct: true" not in page.lower()
 
 
+def test_choice_options_carry_their_keys_and_the_revealed_answer_is_marked(student):
+    Quiz.objects.update(due_at=timezone.now() - timedelta(days=1))  # quiz over
+    client = client_for(student)
+    page = client.get(url("problem", "relu-blame")).content.decode()
+    assert '<span class="option-key">a</span>' in page
+    assert '<span class="option-key">b</span>' in page
+    assert "(the answer)" not in page  # attempts left: nothing marked
+    for _ in range(2):  # relu-blame allows two attempts
+        submit_and_grade(student, {"answer": "b"}, slug="relu-blame")
+    page = client.get(url("problem", "relu-blame")).content.decode()
+    marked = re.findall(r'<p class="choice-option correct-option">.*?</p>', page, re.S)
+    assert len(marked) == 1 and 'value="a"' in marked[0]
+    assert marked[0].count("(the answer)") == 1
+
+
 def test_expression_problem_page_has_a_single_labelled_answer(student):
     page = client_for(student).get(url("problem", "power-rule-local")).content.decode()
     assert '<label for="answer-input">' in page

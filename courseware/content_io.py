@@ -25,7 +25,6 @@ file changed too it is a conflict, left as the admin has it and reported
 (``report.conflicts``), unless ``force=True`` makes the files win.
 """
 
-import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ from django.utils.dateparse import parse_datetime
 from courseware import services
 from courseware.authoring import services as authoring_services
 from courseware.models import ContentImport, Course, Lesson, Problem, Quiz
-from engine.specs import validate
+from engine.specs import field_hint, validate
 
 PROBLEM_KEYS = {
     "slug",
@@ -194,13 +193,6 @@ def read_folder(folder: Path) -> dict[str, Any]:
     }
 
 
-def _unknown_key(key: str, known: set[str]) -> str:
-    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
-    if close:
-        return f"unknown field; did you mean {close[0]!r}?"
-    return f"unknown field; use one of {', '.join(sorted(known))}"
-
-
 def _read_yaml(path: Path, errors: list[str]) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -249,7 +241,9 @@ def _read_problem(path: Path, lesson_slugs: set[str], errors: list[str]) -> dict
         return None
     before = len(errors)
     for key in sorted(set(data) - PROBLEM_KEYS):
-        errors.append(f"{path}: {key}: {_unknown_key(key, PROBLEM_KEYS)}")
+        errors.append(
+            f"{path}: {key}: unknown field; {field_hint(key, sorted(PROBLEM_KEYS))}"
+        )
     for key in ("slug", "title", "lesson", "kind", "spec"):
         if not data.get(key):
             errors.append(f"{path}: {key}: is required")
@@ -360,7 +354,9 @@ def _read_quiz(
         return None
     before = len(errors)
     for key in sorted(set(data) - QUIZ_KEYS):
-        errors.append(f"{path}: {key}: {_unknown_key(key, QUIZ_KEYS)}")
+        errors.append(
+            f"{path}: {key}: unknown field; {field_hint(key, sorted(QUIZ_KEYS))}"
+        )
     for key in ("slug", "title", "lesson", "problems"):
         if not data.get(key):
             errors.append(f"{path}: {key}: is required")

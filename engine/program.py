@@ -109,6 +109,25 @@ def parse_program(program: str, inputs: Iterable[str]) -> tuple[Node, ...]:
     return build_graph(assignments, inputs)
 
 
+def is_program(text: str) -> bool:
+    """Whether ``text`` is only assignment lines (``z = x*y``), not YAML or JSON.
+
+    Examples
+    ========
+
+    >>> is_program("u = x*y\\n# output\\nz = u**2"), is_program("program: z = x")
+    (True, False)
+    """
+    lines = [
+        line
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    return bool(lines) and all(
+        _ASSIGNMENT.match(line) and ":" not in line for line in lines
+    )
+
+
 def free_names(program: str) -> list[str]:
     """The names ``program`` reads before (or without) assigning them: its inputs.
 

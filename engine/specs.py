@@ -439,16 +439,29 @@ def _unknown_field_errors(spec: Mapping[str, Any], kind: str) -> list[SpecError]
 
 
 def _unknown(mapping: Mapping, allowed, prefix: str, where: str) -> list[SpecError]:
-    errors = []
-    for name in mapping:
-        if name in allowed:
-            continue
-        close = difflib.get_close_matches(str(name), allowed, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}?" if close else f"use {', '.join(allowed)}"
-        errors.append(
-            SpecError(f"{prefix}{name}", f"unknown field {name!r} {where}; {hint}")
+    return [
+        SpecError(
+            f"{prefix}{name}",
+            f"unknown field {name!r} {where}; {field_hint(name, allowed)}",
         )
-    return errors
+        for name in mapping
+        if name not in allowed
+    ]
+
+
+def field_hint(name, allowed) -> str:
+    """What to write instead of an unknown field: the close one, else the choices.
+
+    Examples
+    ========
+
+    >>> field_hint("tolerence", ("kind", "tolerance"))
+    "did you mean 'tolerance'?"
+    >>> field_hint("colour", ("kind", "answer"))
+    'use kind, answer'
+    """
+    close = difflib.get_close_matches(str(name), list(allowed), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else f"use {', '.join(allowed)}"
 
 
 def _number_errors(value, field: str) -> list[SpecError]:

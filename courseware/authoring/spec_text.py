@@ -18,11 +18,11 @@ from typing import Any
 import yaml
 
 from courseware.content_io import dump_yaml
+from engine.program import is_program
 from engine.specs import check_variants, spec_from_program, validate
 
 VARIANTS_CHECKED = 200  # random variants checked for undefined values on save
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-_PROGRAM_LINE = re.compile(r"\s*[A-Za-z_][A-Za-z_0-9]*\s*=(?!=)[^:]*\Z")
 
 
 @dataclass(frozen=True)
@@ -87,16 +87,6 @@ def spec_load(text: str, *, prompt: str = "") -> tuple[Any, list[SpecProblem]]:
     if not problems and spec.get("randomize"):
         problems = _undefined_variants(checked, root)
     return spec, problems
-
-
-def is_program(text: str) -> bool:
-    """Whether ``text`` is bare program lines (``z = x*y``) rather than YAML."""
-    lines = [
-        line
-        for line in text.splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
-    return bool(lines) and all(_PROGRAM_LINE.match(line) for line in lines)
 
 
 def _undefined_variants(spec: dict, root) -> list[SpecProblem]:

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from courseware.authoring.spec_text import is_program, spec_dump, spec_load
+from courseware.authoring.spec_text import spec_dump, spec_load
+from engine.program import is_program
 
 SCALAR = """\
 kind: scalar_trace

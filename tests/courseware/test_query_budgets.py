@@ -35,7 +35,7 @@ PAGES = {
 API = {
     "/api/v1/me/": 4,
     "/api/v1/courses/": 4,
-    "/api/v1/submissions/": 4,
+    "/api/v1/submissions/": 3,
     "/api/v1/problems/{work}/": 5,
     "/api/v1/problems/{work}/variant/": 6,
     "/api/v1/problems/{network}/": 5,

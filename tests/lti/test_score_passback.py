@@ -104,7 +104,9 @@ def test_a_later_worse_attempt_never_lowers_the_lms_grade(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_quiz_link_gets_the_quiz_score(client, platform, content, linked):
+def test_a_quiz_link_gets_the_quiz_score_and_its_progress(
+    client, platform, content, linked
+):
     student = launched_student(
         client, platform, content, ref=f"quiz:{content.quiz.pk}",
         lineitem=platform.lineitem_url(7),
@@ -118,6 +120,20 @@ def test_a_quiz_link_gets_the_quiz_score(client, platform, content, linked):
     # Work this (2 points) fully right, the choice item (1 point) not answered: 2/3.
     assert score["scoreGiven"] == pytest.approx(2 / 3)
     assert score["scoreMaximum"] == 1.0
+    # ... and that is a quiz in progress, not a finished one.
+    assert (score["activityProgress"], score["gradingProgress"]) == (
+        "InProgress",
+        "Pending",
+    )
+    last = graded_submission(
+        student, content.choice, {"answer": "b"}, quiz=content.quiz
+    )
+    lti_score_passback(str(last.pk))
+    assert platform.scores[-1]["scoreGiven"] == pytest.approx(1.0)
+    assert (
+        platform.scores[-1]["activityProgress"],
+        platform.scores[-1]["gradingProgress"],
+    ) == ("Completed", "FullyGraded")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -253,32 +269,6 @@ def test_a_launch_with_only_the_lineitems_container_gets_a_column(
     submission = graded_submission(student, content.problem, work_this_answers())
     assert lti_score_passback(str(submission.pk)) == 1
     assert platform.scores[0]["_lineitem"] == "/lineitems/100"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_quiz_in_progress_is_reported_in_progress(client, platform, content, linked):
-    student = launched_student(
-        client, platform, content, ref=f"quiz:{content.quiz.pk}",
-        lineitem=platform.lineitem_url(7),
-    )  # fmt: skip
-    submission = graded_submission(
-        student, content.problem, work_this_answers(), quiz=content.quiz
-    )
-    lti_score_passback(str(submission.pk))
-    [score] = platform.scores
-    assert (score["activityProgress"], score["gradingProgress"]) == (
-        "InProgress",
-        "Pending",
-    )
-    last = graded_submission(
-        student, content.choice, {"answer": "b"}, quiz=content.quiz
-    )
-    lti_score_passback(str(last.pk))
-    assert platform.scores[-1]["scoreGiven"] == pytest.approx(1.0)
-    assert (
-        platform.scores[-1]["activityProgress"],
-        platform.scores[-1]["gradingProgress"],
-    ) == ("Completed", "FullyGraded")
 
 
 @pytest.mark.django_db(transaction=True)

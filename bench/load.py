@@ -16,7 +16,15 @@ import subprocess
 import sys
 import time
 
-from throughput import BIN, ROOT, Stack, wait_until
+from throughput import (
+    BIN,
+    ROOT,
+    add_stack_arguments,
+    load_average,
+    stack_from,
+    wait_until,
+    web_description,
+)
 
 
 def main() -> int:
@@ -24,16 +32,10 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--spawn-rate", type=float, default=20)
-    parser.add_argument("--web-workers", type=int, default=3)
-    parser.add_argument("--pool", type=int, default=2)
+    add_stack_arguments(parser, database="tracegrade_load", web_workers=3)
     args = parser.parse_args()
 
-    with Stack(
-        students=args.users,
-        database="tracegrade_load",
-        web_workers=args.web_workers,
-        pool=args.pool,
-    ) as stack:
+    with stack_from(args, students=args.users) as stack:
         students = stack.tmp / "students.json"
         students.write_text(json.dumps(stack.students))
         started = time.time()
@@ -50,8 +52,9 @@ def main() -> int:
         with open(stack.tmp / "load_stats.csv") as file:
             rows = list(csv.DictReader(file))
 
-    print(f"\n{args.users} students, {args.seconds} s, gunicorn x{args.web_workers}, "
-          f"1 Celery worker (prefork x{args.pool}); locust exit {locust.returncode}")  # fmt: skip
+    print(f"\n{args.users} students, {args.seconds} s, {web_description(args)}, "
+          f"1 Celery worker (prefork x{args.pool}); locust exit {locust.returncode}; "
+          f"load average {load_average()}")  # fmt: skip
     print(f"{'endpoint':<20}{'requests':>9}{'fails':>7}{'req/s':>8}"
           f"{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}")  # fmt: skip
     for row in rows:

@@ -26,7 +26,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from throughput import Stack, machine  # noqa: E402
+from throughput import (  # noqa: E402
+    Stack,
+    add_stack_arguments,
+    load_average,
+    machine,
+    stack_from,
+    web_description,
+)
 
 TARGET = 0.15
 
@@ -120,20 +127,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=5, help="per endpoint")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument(
+        "--only",
+        default="",
+        help="labels to measure, comma-separated (e.g. 'lesson page')",
+    )
+    add_stack_arguments(parser, database="tracegrade_pages")
     args = parser.parse_args()
 
-    with Stack(students=1, web_workers=args.web_workers) as stack:
+    with stack_from(args, students=1) as stack:
         root = f"http://127.0.0.1:{stack.web_port}"
         keys = credentials(stack)
-        print(f"machine: {machine()}")
+        print(f"machine: {machine()}; load average {load_average()}")
         print(
-            f"stack: gunicorn x{args.web_workers} (sync), DEBUG=0, PostgreSQL and "
+            f"stack: {web_description(args)}, DEBUG=0, PostgreSQL and "
             f"Redis on loopback; wrk -t2 -c{args.connections} -d{args.seconds:g}s each"
         )
         floor, _ = wrk(f"{root}/healthz", args.seconds, args.connections, {})
         rows = []
+        only = set(filter(None, (label.strip() for label in args.only.split(","))))
         for label, path, kind in endpoints(stack):
+            if only and label not in only:
+                continue
             headers, client = keys[kind]
             status, count = queries(client, path)
             if status != 200:
@@ -153,6 +168,7 @@ def main() -> None:
         if ratio < TARGET:
             missed.append(label)
     print()
+    print(f"load average at the end: {load_average()}")
     print(
         f"target: every ratio >= {TARGET}; "
         + (f"missed by {len(missed)}: {', '.join(missed)}" if missed else "all met")

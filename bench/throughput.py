@@ -68,6 +68,46 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
+def add_stack_arguments(parser, database: str, web_workers: int = 2) -> None:
+    """The options every bench that starts a ``Stack`` takes.
+
+    ``BENCH_DATABASE`` and ``BENCH_REDIS_URL`` set the defaults, so that
+    several people on one machine each bench in a database of their own.
+    """
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("BENCH_DATABASE", database),
+        help="PostgreSQL database to create and drop (env BENCH_DATABASE)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL") or None,
+        help="a Redis database of this run's own, flushed at start "
+        "(env BENCH_REDIS_URL); default: a private redis-server",
+    )
+    parser.add_argument("--web-workers", type=int, default=web_workers)
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
+    parser.add_argument("--threads", type=int, default=1, help="per web worker")
+    parser.add_argument("--pool", type=int, default=2, help="Celery concurrency")
+
+
+def stack_from(args, students: int) -> "Stack":
+    return Stack(
+        students=students,
+        database=args.database,
+        redis_url=args.redis_url,
+        web_workers=args.web_workers,
+        worker_class=args.worker_class,
+        threads=args.threads,
+        pool=args.pool,
+    )
+
+
+def web_description(args) -> str:
+    threads = f" x{args.threads} threads" if args.worker_class == "gthread" else ""
+    return f"gunicorn {args.worker_class} x{args.web_workers}{threads}"
+
+
 class Stack:
     """PostgreSQL database, Redis, gunicorn and one Celery worker, all thrown away on exit."""
 
@@ -79,6 +119,8 @@ class Stack:
         postgres: str = "postgres://postgres@127.0.0.1:5432",
         redis_url: str | None = None,
         web_workers: int = 2,
+        worker_class: str = "sync",
+        threads: int = 1,
         pool: int = 2,
     ):
         self.student_count = students
@@ -86,6 +128,8 @@ class Stack:
         self.postgres = postgres.rstrip("/")
         self.redis_url = redis_url
         self.web_workers = web_workers
+        self.worker_class = worker_class
+        self.threads = threads
         self.pool = pool
         self.processes: list[subprocess.Popen] = []
         self.students: list[dict] = []
@@ -115,6 +159,10 @@ class Stack:
             )  # fmt: skip
             self.redis_url = f"redis://127.0.0.1:{port}/0"
             wait_until(lambda: _answers(port), 20, "redis-server")
+        else:  # a database of this run's own (``--redis-url``): start it empty
+            import redis
+
+            redis.Redis.from_url(self.redis_url).flushdb()
         self.web_port = free_port()
         self.env = {
             "DATABASE_URL": f"{self.postgres}/{self.database}",
@@ -142,9 +190,10 @@ class Stack:
         self._content_and_students()
         self._spawn(
             "web",
-            [str(BIN / "gunicorn"), "config.wsgi", "--bind",
-             f"127.0.0.1:{self.web_port}", "--workers", str(self.web_workers),
-             "--log-level", "warning"],
+            [str(BIN / "gunicorn"), "config.wsgi", "-c", "config/gunicorn.conf.py",
+             "--bind", f"127.0.0.1:{self.web_port}", "--workers",
+             str(self.web_workers), "--worker-class", self.worker_class,
+             "--threads", str(self.threads), "--log-level", "warning"],
         )  # fmt: skip
         self._spawn(
             "worker",
@@ -410,6 +459,10 @@ def paced(stack: Stack, rate: float, seconds: float) -> dict:
     }
 
 
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def machine() -> str:
     import platform
 
@@ -435,20 +488,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--students", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=15.0, help="paced run length")
-    parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--pool", type=int, default=2, help="worker concurrency")
-    parser.add_argument("--redis-url", default=None, help="default: a private one")
+    add_stack_arguments(parser, database="tracegrade_bench")
     args = parser.parse_args()
 
-    with Stack(
-        students=args.students,
-        redis_url=args.redis_url,
-        web_workers=args.web_workers,
-        pool=args.pool,
-    ) as stack:
-        print(f"machine: {machine()}")
+    with stack_from(args, students=args.students) as stack:
+        print(f"machine: {machine()}; load average {load_average()}")
         print(
-            f"stack: gunicorn x{args.web_workers} (sync), 1 Celery worker "
+            f"stack: {web_description(args)}, 1 Celery worker "
             f"(prefork x{args.pool}), Redis broker, PostgreSQL; loopback"
         )
         stack.submit(stack.students[0])  # warm every layer once

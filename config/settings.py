@@ -261,7 +261,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Token first, so an unauthenticated call answers 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "courseware.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -317,6 +317,29 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# Rendered content (lesson and prompt HTML, graph SVGs, the API's variant and
+# problem views; courseware.content_cache). Its keys hash the content they
+# are made from, so they never go stale and need no sharing between
+# processes: by default each process keeps its own (no network round trip
+# per fragment; docs/performance.md measures both). CONTENT_CACHE=redis
+# shares them in Redis instead.
+CONTENT_CACHE = env.str("CONTENT_CACHE", default="local")
+if CONTENT_CACHE == "redis" and REDIS_URL:
+    CACHES["content"] = {
+        **CACHES["default"],
+        "KEY_PREFIX": CACHES["default"].get("KEY_PREFIX", "tracegrade") + "-content",
+        "TIMEOUT": 24 * 3600,
+    }
+else:
+    CACHES["content"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tracegrade-content",
+        "TIMEOUT": None,  # content-addressed: evicted by size (MAX_ENTRIES), never stale
+        "OPTIONS": {"MAX_ENTRIES": env.int("CONTENT_CACHE_ENTRIES", default=5000)},
+    }
+# Sessions are read from the cache and written through to the database
+# (config.sessions: the database answers when the cache is down).
+SESSION_ENGINE = "config.sessions"
 
 # --- LTI 1.3 ----------------------------------------------------------------
 # Origins allowed to frame pages of an LTI session, besides the ones the

@@ -8,7 +8,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -55,6 +67,36 @@ def user_course_role(*, user, course: Course) -> str | None:
 
 
 _ROLES = "_tracegrade_course_roles"
+
+
+def with_viewer_role(queryset: QuerySet, *, user, course_ref: str) -> QuerySet:
+    """``queryset`` annotated with what ``user_course_role`` needs for the course
+    at ``course_ref`` (``"pk"``, ``"course"``, ``"lesson__course"``): the role
+    found in the same query, then remembered by ``remember_viewer_role``."""
+    if not user.is_authenticated:
+        return queryset
+    return queryset.annotate(
+        viewer_role=Subquery(
+            CourseMembership.objects.filter(
+                course=OuterRef(course_ref), user=user
+            ).values("role")[:1]
+        ),
+        viewer_in_offering=Exists(
+            OfferingMembership.objects.filter(
+                user=user, offering__course=OuterRef(course_ref), is_active=True
+            )
+        ),
+    )
+
+
+def remember_viewer_role(*, user, course: Course, annotated) -> None:
+    """Store the role ``with_viewer_role`` read for ``user_course_role`` to answer."""
+    if not user.is_authenticated or not hasattr(annotated, "viewer_role"):
+        return
+    role = annotated.viewer_role
+    if role is None and annotated.viewer_in_offering:
+        role = CourseMembership.Role.STUDENT
+    user.__dict__.setdefault(_ROLES, {})[course.pk] = role
 
 
 def forget_course_roles(user) -> None:
@@ -106,14 +148,32 @@ def lesson_list(*, course: Course) -> QuerySet[Lesson]:
     return Lesson.objects.filter(course=course).order_by("order", "slug")
 
 
-def lesson_get(*, course_slug: str, lesson_slug: str) -> Lesson:
-    lesson = (
-        Lesson.objects.select_related("course")
-        .filter(course__slug=course_slug, slug=lesson_slug)
-        .first()
+def course_get(*, slug: str, user=None) -> Course:
+    """The course (404 when there is none); with ``user``, their role read alongside."""
+    courses = Course.objects.filter(slug=slug)
+    if user is not None:
+        courses = with_viewer_role(courses, user=user, course_ref="pk")
+    course = courses.first()
+    if course is None:
+        raise Http404("No such course.")
+    if user is not None:
+        remember_viewer_role(user=user, course=course, annotated=course)
+    return course
+
+
+def lesson_get(*, course_slug: str, lesson_slug: str, user=None) -> Lesson:
+    """The lesson with its course (404 when there is none); with ``user``, their
+    role in the course is read in the same query."""
+    lessons = Lesson.objects.select_related("course").filter(
+        course__slug=course_slug, slug=lesson_slug
     )
+    if user is not None:
+        lessons = with_viewer_role(lessons, user=user, course_ref="course")
+    lesson = lessons.first()
     if lesson is None:
         raise Http404("No such lesson.")
+    if user is not None:
+        remember_viewer_role(user=user, course=lesson.course, annotated=lesson)
     return lesson
 
 
@@ -125,12 +185,45 @@ def problem_list_for_user(*, lesson: Lesson, user) -> QuerySet[Problem]:
     return problems.filter(published=True)
 
 
+def with_best_score(problems: QuerySet[Problem], *, student) -> QuerySet[Problem]:
+    """``problems`` annotated ``best``: the student's best graded score (``best_scores``)."""
+    if not student.is_authenticated:
+        return problems.annotate(best=Value(None, output_field=FloatField()))
+    best = (
+        Submission.objects.filter(
+            COUNTS_AS_ATTEMPT,
+            student=student,
+            problem=OuterRef("pk"),
+            status=Submission.Status.GRADED,
+        )
+        .order_by()
+        .values("problem")
+        .annotate(best=Max("score"))
+        .values("best")
+    )
+    return problems.annotate(best=Subquery(best))
+
+
 def problem_get_for_user(*, lesson: Lesson, slug: str, user) -> Problem:
-    """One problem of a lesson, or 404 when it does not exist or is not visible to ``user``."""
-    problem = problem_list_for_user(lesson=lesson, user=user).filter(slug=slug).first()
+    """One problem of a lesson, or 404 when it does not exist or is not visible to ``user``.
+
+    For a signed-in user the problem carries ``viewer_variant_seed``: the seed
+    of their variant, or None before they have one (``services.variant_seed_for``).
+    """
+    problems = problem_list_for_user(lesson=lesson, user=user).filter(slug=slug)
+    problem = with_variant_seed(problems, user=user).first()
     if problem is None:
         raise Http404("No such problem.")
+    problem.lesson = lesson  # the lesson (and course) already loaded
     return problem
+
+
+def with_variant_seed(problems: QuerySet[Problem], *, user) -> QuerySet[Problem]:
+    """``problems`` annotated ``viewer_variant_seed`` (the user's variant's seed, or None)."""
+    if not user.is_authenticated:
+        return problems
+    seed = Variant.objects.filter(problem=OuterRef("pk"), student=user).values("seed")
+    return problems.annotate(viewer_variant_seed=Subquery(seed[:1]))
 
 
 def variant_for_student(*, student, problem: Problem) -> Variant | None:
@@ -346,10 +439,17 @@ def quiz_score_for_student(
     mean of the items' best scores.
     """
     problems = [item.problem for item in quiz.items.select_related("problem")]
+    if not problems:
+        return 0.0
+    best = best_scores(student=student, problems=problems, quiz=quiz, offering=offering)
+    return quiz_score_of(problems=problems, best=best)
+
+
+def quiz_score_of(*, problems: list[Problem], best: dict[int, float]) -> float:
+    """``quiz_score_for_student`` from the quiz's problems and their ``best_scores``."""
     total_points = sum(problem.points for problem in problems)
     if not problems or total_points <= 0:
         return 0.0
-    best = best_scores(student=student, problems=problems, quiz=quiz, offering=offering)
     earned = sum(problem.points * best.get(problem.pk, 0.0) for problem in problems)
     return earned / total_points
 

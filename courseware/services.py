@@ -272,6 +272,18 @@ def variant_get_or_create(*, student, problem: Problem) -> Variant:
         return Variant.objects.get(problem=problem, student=student)
 
 
+def variant_seed_for(*, student, problem: Problem) -> int:
+    """The seed of the student's variant (made now when they have none).
+
+    Uses ``viewer_variant_seed`` when the problem was loaded with it
+    (``selectors.with_variant_seed``), saving a query: a stored seed never changes.
+    """
+    seed = getattr(problem, "viewer_variant_seed", None)
+    if seed is not None:
+        return seed
+    return variant_get_or_create(student=student, problem=problem).seed
+
+
 # --- Submissions --------------------------------------------------------------
 
 
@@ -535,6 +547,12 @@ def problem_step_ids(*, problem: Problem, seed: int | None = None) -> set[str] |
     """
     if problem.kind in _SINGLE_ANSWER_KINDS:
         return {"answer"}
+    from courseware.content_cache import step_ids
+
+    return step_ids(problem, lambda: _traced_step_ids(problem))
+
+
+def _traced_step_ids(problem: Problem) -> set[str] | None:
     from engine.trace import trace
 
     spec = {key: value for key, value in problem.spec.items() if key != "randomize"}

@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courseware import previews, selectors, services
+from courseware import content_cache, previews, selectors, services
 from courseware.forms import (
     AnswersForm,
     ChoiceAnswerForm,
@@ -31,11 +31,9 @@ from courseware.forms import (
     ValidateForm,
     cell_groups,
 )
-from courseware.graph_svg import graph_svg
 from courseware.models import Course, Problem, Quiz, Submission
 from courseware.offerings import offering_for_submission, offerings_readable_by
 from courseware.rate_limits import rate_limited
-from courseware.rendering import render_markdown
 from courseware.workspace import problem_workspace
 from engine import depth as engine_depth
 
@@ -62,7 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _course_for(user, course_slug: str) -> Course:
     """The course, or 404 for a user who is not a member (nothing leaks about it)."""
-    course = get_object_or_404(Course, slug=course_slug)
+    course = selectors.course_get(slug=course_slug, user=user)
     if not selectors.user_is_member(user=user, course=course):
         raise Http404("No such course.")
     return course
@@ -70,7 +68,9 @@ def _course_for(user, course_slug: str) -> Course:
 
 def _lesson_for(user, course_slug: str, lesson_slug: str):
     """The lesson (its course joined), or 404 for a user who is not a member."""
-    lesson = selectors.lesson_get(course_slug=course_slug, lesson_slug=lesson_slug)
+    lesson = selectors.lesson_get(
+        course_slug=course_slug, lesson_slug=lesson_slug, user=user
+    )
     if not selectors.user_is_member(user=user, course=lesson.course):
         raise Http404("No such course.")
     return lesson
@@ -100,14 +100,16 @@ def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str):
     lesson = _lesson_for(request.user, course_slug, lesson_slug)
     course = lesson.course
-    problems = selectors.problem_list_for_user(lesson=lesson, user=request.user)
-    best = selectors.best_scores(student=request.user, problems=problems)
+    problems = selectors.with_best_score(
+        selectors.problem_list_for_user(lesson=lesson, user=request.user),
+        student=request.user,
+    )
     context = {
         "course": course,
         "lesson": lesson,
-        "body": render_markdown(lesson.body),
+        "body": content_cache.lesson_html(lesson),
         "has_title": lesson.body.lstrip().startswith("# "),
-        "problems": [(p, best.get(p.pk)) for p in problems],
+        "problems": [(p, p.best) for p in problems],
         "quizzes": lesson.quizzes.all(),
         "depth_form": DepthPlotForm(),
     }
@@ -119,19 +121,17 @@ def quiz_detail(request: HttpRequest, course_slug: str, lesson_slug: str, quiz_s
     lesson = _lesson_for(request.user, course_slug, lesson_slug)
     course = lesson.course
     quiz = get_object_or_404(Quiz, lesson=lesson, slug=quiz_slug)
-    visible = selectors.problem_list_for_user(lesson=lesson, user=request.user)
-    problems = [
-        item.problem
-        for item in quiz.items.select_related("problem")
-        if item.problem in visible
-    ]
-    best = selectors.best_scores(student=request.user, problems=problems, quiz=quiz)
+    every = [item.problem for item in quiz.items.select_related("problem")]
+    # As ``problem_list_for_user``: students see published problems only.
+    teaches = selectors.user_is_instructor(user=request.user, course=course)
+    problems = [p for p in every if teaches or p.published]
+    best = selectors.best_scores(student=request.user, problems=every, quiz=quiz)
     context = {
         "course": course,
         "lesson": lesson,
         "quiz": quiz,
         "items": [(p, best.get(p.pk)) for p in problems],
-        "score": selectors.quiz_score_for_student(quiz=quiz, student=request.user),
+        "score": selectors.quiz_score_of(problems=every, best=best),
     }
     return render(request, "courseware/quiz.html", context)
 
@@ -144,8 +144,8 @@ def problem_detail(
 ) -> HttpResponse:
     lesson, problem = _problem_for(request.user, course_slug, lesson_slug, problem_slug)
     quiz = _quiz_param(request, lesson)
-    variant = services.variant_get_or_create(student=request.user, problem=problem)
-    workspace = problem_workspace(problem, variant.seed)
+    seed = services.variant_seed_for(student=request.user, problem=problem)
+    workspace = problem_workspace(problem, seed)
     errors: list[str] = []
     data = request.POST if request.method == "POST" else None
     form = _answers_form(problem, workspace, data)
@@ -164,11 +164,25 @@ def problem_detail(
             return redirect(url + query + (f"&quiz={quiz.slug}" if quiz else ""))
         if wants_json:
             return JsonResponse({"ok": False, "errors": errors}, status=400)
-    shown = _shown_submission(request, problem, quiz)
+    shown, attempts = _shown_submission(request, problem, quiz)
     owner = shown.student if shown else request.user
     if owner != request.user:  # an instructor looking at a student's attempt
-        workspace = problem_workspace(problem, shown.variant.seed)
-    payload = submission_payload(shown, user=request.user) if shown else None
+        seed = shown.variant.seed
+        workspace = problem_workspace(problem, seed)
+    history = [_history_entry(s) for s in attempts]
+    left = _attempts_left(
+        request.user, problem, quiz, attempts if owner == request.user else None
+    )
+    payload = (
+        submission_payload(
+            shown,
+            user=request.user,
+            history=history,
+            attempts_left=left if owner == request.user else _UNKNOWN,
+        )
+        if shown
+        else None
+    )
     if shown is not None and request.method == "GET":
         form = _answers_form(problem, workspace, None, initial=shown.answers)
     statuses = {s["id"]: s["status"] for s in (payload or {}).get("steps", [])}
@@ -178,19 +192,21 @@ def problem_detail(
         "lesson": lesson,
         "problem": problem,
         "quiz": quiz,
-        "prompt": render_markdown(problem.prompt),
+        "prompt": content_cache.prompt_html(problem),
         "workspace": workspace,
-        "graph": graph_svg(workspace["trace"], statuses) if workspace["trace"] else "",
+        "graph": (
+            content_cache.graph_markup(problem, seed, workspace["trace"], statuses)
+            if workspace["trace"]
+            else ""
+        ),
         "groups": _groups_with_feedback(workspace, form, feedback),
         "form": form,
         "answer_feedback": feedback.get("answer"),
         "errors": errors,
         "submission": shown,
         "payload": payload,
-        "history": _history(owner, problem, quiz),
-        "attempts_left": selectors.attempts_left(
-            student=request.user, problem=problem, quiz=quiz
-        ),
+        "history": history,
+        "attempts_left": left,
         "idempotency_key": uuid.uuid4().hex,
         "urls": {
             "validate": reverse(
@@ -246,27 +262,54 @@ def _submit(request: HttpRequest, problem: Problem, form, quiz: Quiz | None):
 
 def _shown_submission(
     request: HttpRequest, problem: Problem, quiz: Quiz | None
-) -> Submission | None:
-    """The submission named in ``?submission=``, else the latest of this context.
+) -> tuple[Submission | None, list[Submission]]:
+    """The submission named in ``?submission=``, else the latest of this context;
+    and its student's attempts of this context (``_attempt_rows``).
 
     Practice and each quiz are separate contexts: the quiz copy of a problem
     never opens with practice answers (nor their feedback), and the reverse.
     """
     wanted = request.GET.get("submission")
-    if wanted:
-        submission = selectors.submission_get_for_user(
-            user=request.user, submission_id=wanted
-        )
-        if submission.problem_id != problem.pk:
-            raise Http404("No such submission.")
-        if submission.student_id == request.user.pk and submission.quiz_id != (
-            quiz.pk if quiz else None
-        ):
-            raise Http404("No such submission here.")
-        return submission
-    return selectors.attempt_list(
-        student=request.user, problem=problem, quiz=quiz
-    ).first()
+    if not wanted:
+        attempts = _attempt_rows(request.user, problem, quiz)
+        return (attempts[0] if attempts else None), attempts
+    submission = _named_submission(request, problem, quiz, wanted)
+    return submission, _attempt_rows(submission.student, problem, quiz)
+
+
+def _named_submission(
+    request: HttpRequest, problem: Problem, quiz: Quiz | None, wanted: str
+) -> Submission:
+    submission = selectors.submission_get_for_user(
+        user=request.user, submission_id=wanted
+    )
+    if submission.problem_id != problem.pk:
+        raise Http404("No such submission.")
+    if submission.student_id == request.user.pk and submission.quiz_id != (
+        quiz.pk if quiz else None
+    ):
+        raise Http404("No such submission here.")
+    return submission
+
+
+HISTORY_LENGTH = 50
+_UNKNOWN = object()  # "not computed yet" for submission_payload's attempts_left
+
+
+def _attempt_rows(user, problem: Problem, quiz: Quiz | None) -> list[Submission]:
+    """One context's latest attempts (practice, or one quiz), newest first."""
+    attempts = selectors.attempt_list(student=user, problem=problem, quiz=quiz)
+    return list(attempts.select_related("problem", "quiz", "student")[:HISTORY_LENGTH])
+
+
+def _attempts_left(user, problem: Problem, quiz: Quiz | None, attempts) -> int | None:
+    """``selectors.attempts_left``, counted from ``attempts`` when they are all of them."""
+    limit = selectors.attempt_limit_for(problem=problem, quiz=quiz)
+    if limit is None:
+        return None
+    if attempts is not None and len(attempts) < HISTORY_LENGTH:
+        return max(0, limit - sum(1 for s in attempts if s.counted))
+    return selectors.attempts_left(student=user, problem=problem, quiz=quiz)
 
 
 def _groups_with_feedback(workspace: dict, form, feedback: dict) -> list:
@@ -281,8 +324,7 @@ def _groups_with_feedback(workspace: dict, form, feedback: dict) -> list:
 
 def _history(user, problem: Problem, quiz: Quiz | None) -> list[dict]:
     """One context's attempts (practice, or one quiz), newest first."""
-    submissions = selectors.attempt_list(student=user, problem=problem, quiz=quiz)
-    return [_history_entry(s) for s in submissions[:50]]
+    return [_history_entry(s) for s in _attempt_rows(user, problem, quiz)]
 
 
 def _history_entry(submission: Submission) -> dict:
@@ -327,8 +369,8 @@ def validate(
     form = ValidateForm(data if isinstance(data, dict) else {})
     if not form.is_valid():
         return JsonResponse(_preview(False, message=_form_message(form)), status=400)
-    variant = services.variant_get_or_create(student=request.user, problem=problem)
-    workspace = problem_workspace(problem, variant.seed)
+    seed = services.variant_seed_for(student=request.user, problem=problem)
+    workspace = problem_workspace(problem, seed)
     step_id, text = form.cleaned_data["step_id"], form.cleaned_data["text"]
     if step_id not in workspace["step_ids"]:
         return JsonResponse(
@@ -336,7 +378,7 @@ def validate(
             status=400,
         )
     [shown] = previews.answers_preview(
-        problem=problem, seed=variant.seed, answers={step_id: text}
+        problem=problem, seed=seed, answers={step_id: text}
     )
     del shown["id"]
     return JsonResponse(shown)
@@ -362,8 +404,14 @@ def submission_status(request: HttpRequest, submission_id: uuid.UUID) -> JsonRes
     return JsonResponse(submission_payload(submission, user=request.user))
 
 
-def submission_payload(submission: Submission, *, user) -> dict:
-    """What a browser may know about a submission: never the key before the reveal."""
+def submission_payload(
+    submission: Submission, *, user, history=None, attempts_left=_UNKNOWN
+) -> dict:
+    """What a browser may know about a submission: never the key before the reveal.
+
+    ``history`` and ``attempts_left``, when the caller has them already, are
+    the submission's student's (same context).
+    """
     problem = submission.problem
     done = submission.status in (Submission.Status.GRADED, Submission.Status.ERROR)
     result = submission.result or {}
@@ -393,11 +441,19 @@ def submission_payload(submission: Submission, *, user) -> dict:
         "message": message,
         "steps": steps,
         "reveal": reveal,
-        "attempts_left": selectors.attempts_left(
-            student=submission.student, problem=problem, quiz=submission.quiz
+        "attempts_left": (
+            selectors.attempts_left(
+                student=submission.student, problem=problem, quiz=submission.quiz
+            )
+            if attempts_left is _UNKNOWN
+            else attempts_left
         ),
         "status_url": reverse("courseware:submission-status", args=[submission.id]),
-        "history": _history(submission.student, problem, submission.quiz),
+        "history": (
+            _history(submission.student, problem, submission.quiz)
+            if history is None
+            else history
+        ),
     }
 
 

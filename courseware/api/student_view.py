@@ -33,6 +33,17 @@ def problems_visible(*, user) -> QuerySet[Problem]:
     return problems.filter(Q(published=True) | Q(lesson__course__in=teaching))
 
 
+def problem_visible_to(*, user, problem: Problem) -> bool:
+    """Whether ``problem`` is among ``problems_visible(user=user)``, without a query
+    once the user's course role is known (``selectors.with_viewer_role``)."""
+    if user.is_staff:
+        return True
+    course = problem.lesson.course
+    if selectors.user_course_role(user=user, course=course) is None:
+        return False
+    return problem.published or selectors.user_is_instructor(user=user, course=course)
+
+
 def problem_public(problem: Problem) -> dict[str, Any]:
     """The parts of a spec every student sees, whatever their numbers."""
     spec = problem.spec or {}
@@ -62,7 +73,7 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def variant_view(*, problem: Problem, variant: Variant) -> dict[str, Any]:
+def variant_view(*, problem: Problem, seed: int | None) -> dict[str, Any]:
     """The student's own numbers: the graph, the given values and the steps to fill in."""
     view: dict[str, Any] = {
         "problem": problem.pk,
@@ -76,7 +87,7 @@ def variant_view(*, problem: Problem, variant: Variant) -> dict[str, Any]:
     from engine.specs import instantiate
     from engine.trace import trace
 
-    spec = instantiate(problem.spec, variant.seed)
+    spec = instantiate(problem.spec, seed)
     result = trace(spec)
     nodes = []
     edges = []

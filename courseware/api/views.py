@@ -12,7 +12,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courseware import previews, selectors, services
+from courseware import content_cache, previews, selectors, services
 from courseware.api import serializers as s
 from courseware.api import student_view
 from courseware.api.errors import error_response
@@ -36,8 +36,24 @@ def course_for(user, slug: str) -> Course:
 
 
 def problem_for(user, pk: int) -> Problem:
-    problems = student_view.problems_visible(user=user).select_related("lesson__course")
-    return get_object_or_404(problems, pk=pk)
+    """The problem if ``user`` may see it (``student_view.problems_visible``), else 404.
+
+    One query: the problem, its lesson and course, the user's role in the course
+    and the seed of their variant (``viewer_variant_seed``, None before they
+    have one).
+    """
+    problems = Problem.objects.select_related("lesson__course").filter(pk=pk)
+    problems = selectors.with_viewer_role(
+        problems, user=user, course_ref="lesson__course"
+    )
+    problem = selectors.with_variant_seed(problems, user=user).first()
+    if problem is None:
+        raise Http404("No such problem.")
+    course = problem.lesson.course
+    selectors.remember_viewer_role(user=user, course=course, annotated=problem)
+    if not student_view.problem_visible_to(user=user, problem=problem):
+        raise Http404("No such problem.")
+    return problem
 
 
 class CourseListView(ListAPIView):
@@ -114,7 +130,12 @@ class ProblemListView(ListAPIView):
 class ProblemDetailView(APIView):
     @extend_schema(tags=["problems"], responses={200: s.ProblemSerializer, **ERRORS})
     def get(self, request, pk: int):
-        return Response(s.ProblemSerializer(problem_for(request.user, pk)).data)
+        problem = problem_for(request.user, pk)
+        return Response(
+            content_cache.problem_data(
+                problem, lambda: dict(s.ProblemSerializer(problem).data)
+            )
+        )
 
 
 class VariantView(APIView):
@@ -123,9 +144,17 @@ class VariantView(APIView):
     @extend_schema(tags=["problems"], responses={200: s.VariantSerializer, **ERRORS})
     def get(self, request, pk: int):
         problem = problem_for(request.user, pk)
-        variant = services.variant_get_or_create(student=request.user, problem=problem)
-        view = student_view.variant_view(problem=problem, variant=variant)
-        return Response(s.VariantSerializer(view).data)
+        seed = services.variant_seed_for(student=request.user, problem=problem)
+        return Response(
+            content_cache.variant_data(
+                problem, seed, lambda: _variant_data(problem=problem, seed=seed)
+            )
+        )
+
+
+def _variant_data(*, problem: Problem, seed: int) -> dict:
+    view = student_view.variant_view(problem=problem, seed=seed)
+    return dict(s.VariantSerializer(view).data)
 
 
 class ValidateView(APIView):
@@ -143,8 +172,7 @@ class ValidateView(APIView):
         problem = problem_for(request.user, pk)
         serializer = s.ValidateRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        variant = selectors.variant_for_student(student=request.user, problem=problem)
-        seed = variant.seed if variant is not None else None
+        seed = problem.viewer_variant_seed  # None before the student has a variant
         steps = previews.answers_preview(
             problem=problem, seed=seed, answers=serializer.validated_data["answers"]
         )

@@ -42,6 +42,12 @@ class SessionStore(cached_db.SessionStore):
                 logger.warning("session cache unavailable (%r); not stored", error)
         return data
 
+    def exists(self, session_key):
+        try:
+            return super().exists(session_key)
+        except Exception:  # the cache is down: the database knows every session
+            return super(cached_db.SessionStore, self).exists(session_key)
+
     def save(self, must_create=False):
         super(cached_db.SessionStore, self).save(must_create)  # the database first
         try:

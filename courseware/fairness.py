@@ -40,13 +40,24 @@ IN_FLIGHT = (Submission.Status.QUEUED, Submission.Status.GRADING)
 def grading_priority_for(*, student) -> int:
     """The priority of a new submission's grading; ``ValidationError`` when the
     student already has ``GRADING_MAX_IN_FLIGHT`` submissions in flight."""
+    load = Submission.objects.filter(student=student).aggregate(**grading_load())
+    return grading_priority_of(load)
+
+
+def grading_load() -> dict:
+    """The aggregates of a student's submissions that ``grading_priority_of`` reads
+    (``in_flight``, ``troubled``), to compute in one query with others."""
     since = timezone.now() - TROUBLE_WINDOW
-    load = Submission.objects.filter(student=student).aggregate(
-        in_flight=Count("pk", filter=Q(status__in=IN_FLIGHT)),
-        troubled=Count(
+    return {
+        "in_flight": Count("pk", filter=Q(status__in=IN_FLIGHT)),
+        "troubled": Count(
             "pk", filter=Q(status=Submission.Status.ERROR, created_at__gte=since)
         ),
-    )
+    }
+
+
+def grading_priority_of(load: dict) -> int:
+    """``grading_priority_for`` from the aggregates of ``grading_load``."""
     limit = settings.GRADING_MAX_IN_FLIGHT
     if load["in_flight"] >= limit:
         raise ValidationError(

@@ -90,13 +90,19 @@ def offerings_of_user(*, user, course: Course | None = None) -> QuerySet[Offerin
     return offerings.distinct()
 
 
-def offering_for_submission(*, user, course: Course, session=None) -> Offering | None:
+def offering_for_submission(
+    *, user, course: Course, session=None, member: bool | None = None
+) -> Offering | None:
     """The offering a new submission of ``user`` to ``course`` belongs to.
 
     The one this browser last launched into for that course, when ``user`` is
     still its member; else the user's only offering of the course; else none
-    (direct work).
+    (direct work). ``member=False``: the caller knows the user is in no active
+    offering of the course (``selectors.with_viewer_role`` read it), so the
+    answer is none without a query.
     """
+    if member is False:
+        return None
     mine = offerings_of_user(user=user, course=course)
     remembered = (session or {}).get(SESSION_OFFERINGS, {}).get(str(course.pk))
     if remembered is not None:

@@ -31,6 +31,7 @@ from courseware.models import (
     Offering,
     OfferingMembership,
     Problem,
+    ProblemVersion,
     Quiz,
     Submission,
     Variant,
@@ -216,6 +217,15 @@ def problem_get_for_user(*, lesson: Lesson, slug: str, user) -> Problem:
         raise Http404("No such problem.")
     problem.lesson = lesson  # the lesson (and course) already loaded
     return problem
+
+
+def with_current_version(problems: QuerySet[Problem]) -> QuerySet[Problem]:
+    """``problems`` annotated ``current_version_id``: the ``ProblemVersion`` matching
+    ``Problem.version`` (None when it is missing; ``services`` then makes it)."""
+    versions = ProblemVersion.objects.filter(
+        problem=OuterRef("pk"), number=OuterRef("version")
+    ).values("pk")
+    return problems.annotate(current_version_id=Subquery(versions[:1]))
 
 
 def with_variant_seed(problems: QuerySet[Problem], *, user) -> QuerySet[Problem]:

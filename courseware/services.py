@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from courseware import fairness, selectors
@@ -295,6 +296,7 @@ def submission_create(
     idempotency_key: str | None = None,
     quiz: Quiz | None = None,
     offering: Offering | None = None,
+    key_checked: bool = False,
 ) -> Submission:
     """Store a student's answers as a queued submission and enqueue its grading.
 
@@ -307,14 +309,17 @@ def submission_create(
       from 1; in a quiz, the quiz's ``max_attempts`` (when set) replaces the
       problem's ``attempt_limit``.
     - With an ``idempotency_key`` a repeated call returns the first submission.
+      ``key_checked``: the caller has just found no submission with this key
+      (``submission_for_key``), so it is not looked up again; a concurrent
+      request that stores the key first still wins (the unique constraint).
     - ``offering``: the course offering (an LMS course) the work belongs to;
       ``None`` is direct work. It must be an offering of the problem's course.
     - Grading is enqueued after commit by task name (``send_task``), so
       courseware does not import the grader. If the broker is down, the error
       is logged and the submission stays ``queued`` for ``grader.tasks.sweep_queued``.
     """
-    if idempotency_key:
-        existing = _submission_for_key(
+    if idempotency_key and not key_checked:
+        existing = submission_for_key(
             student=student, problem=problem, key=idempotency_key
         )
         if existing is not None:
@@ -330,7 +335,7 @@ def submission_create(
                 offering=offering,
             )
     except IntegrityError:
-        existing = idempotency_key and _submission_for_key(
+        existing = idempotency_key and submission_for_key(
             student=student, problem=problem, key=idempotency_key
         )
         if existing:
@@ -437,8 +442,15 @@ def _submission_store(
         variant = variant_get_or_create(student=student, problem=problem)
         variant = locked.get(pk=variant.pk)
     answers_validate(problem=problem, answers=answers, seed=variant.seed)
-    priority = fairness.grading_priority_for(student=student)
-    used = selectors.attempts_used(student=student, problem=problem, quiz=quiz)
+    # One query for the student's load (fairness) and the attempts of this
+    # context, counted while the variant is locked.
+    context = Q(problem=problem) & (Q(quiz=quiz) if quiz else Q(quiz__isnull=True))
+    load = Submission.objects.filter(student=student).aggregate(
+        used=Count("pk", filter=context & selectors.COUNTS_AS_ATTEMPT),
+        **fairness.grading_load(),
+    )
+    priority = fairness.grading_priority_of(load)
+    used = load["used"]
     limit = selectors.attempt_limit_for(problem=problem, quiz=quiz)
     if limit is not None and used >= limit:
         raise ValidationError(
@@ -448,7 +460,7 @@ def _submission_store(
     submission = Submission(
         student=student,
         problem=problem,
-        problem_version=problem_version_current(problem=problem),
+        problem_version_id=_current_version_id(problem),
         variant=variant,
         answers=answers,
         status=Submission.Status.QUEUED,
@@ -473,10 +485,24 @@ def _submission_store(
         ]  # fmt: skip
     )
     submission.save()
+    submission.counted = True  # queued: an attempt (``selectors.COUNTS_AS_ATTEMPT``)
     return submission, priority
 
 
-def _submission_for_key(*, student, problem: Problem, key: str) -> Submission | None:
+def _current_version_id(problem: Problem) -> int:
+    """The id of the problem's current version: ``current_version_id`` when the
+    problem was loaded with it (``selectors.with_current_version``), else looked up."""
+    known = getattr(problem, "current_version_id", None)
+    if known is not None:
+        return known
+    return problem_version_current(problem=problem).pk
+
+
+def submission_for_key(*, student, problem: Problem, key: str) -> Submission | None:
+    """The student's submission made with idempotency key ``key``, if any.
+
+    ``ValidationError`` when that submission is of another problem.
+    """
     existing = Submission.objects.filter(student=student, idempotency_key=key).first()
     if existing is not None and existing.problem_id != problem.pk:
         raise ValidationError(

@@ -253,6 +253,7 @@ def _submit(request: HttpRequest, problem: Problem, form, quiz: Quiz | None):
                 user=request.user,
                 course=problem.lesson.course,
                 session=request.session,
+                member=getattr(problem.lesson, "viewer_in_offering", None),
             ),
         )
     except ValidationError as error:

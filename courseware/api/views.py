@@ -35,14 +35,16 @@ def course_for(user, slug: str) -> Course:
     return get_object_or_404(selectors.course_list_for_user(user=user), slug=slug)
 
 
-def problem_for(user, pk: int) -> Problem:
+def problem_for(user, pk: int, *, for_submission: bool = False) -> Problem:
     """The problem if ``user`` may see it (``student_view.problems_visible``), else 404.
 
     One query: the problem, its lesson and course, the user's role in the course
     and the seed of their variant (``viewer_variant_seed``, None before they
-    have one).
+    have one); ``for_submission`` adds its current version's id.
     """
     problems = Problem.objects.select_related("lesson__course").filter(pk=pk)
+    if for_submission:
+        problems = selectors.with_current_version(problems)
     problems = selectors.with_viewer_role(
         problems, user=user, course_ref="lesson__course"
     )
@@ -250,7 +252,7 @@ class SubmissionListCreateView(GenericAPIView):
                 "Idempotency-Key", f"At most {IDEMPOTENCY_KEY_MAX} characters."
             )
         try:
-            problem = problem_for(request.user, data["problem"])
+            problem = problem_for(request.user, data["problem"], for_submission=True)
         except Http404:
             return error_response(
                 "problem", "No such problem.", status.HTTP_404_NOT_FOUND
@@ -286,7 +288,10 @@ class SubmissionListCreateView(GenericAPIView):
                 user=request.user,
                 course=problem.lesson.course,
                 session=request.session,
+                member=getattr(problem, "viewer_in_offering", None),
             ),
+            # Looked up just above: the service need not look again.
+            key_checked=earlier is None,
         )
         code = status.HTTP_200_OK if earlier is not None else status.HTTP_201_CREATED
         body = self.get_serializer(submission).data

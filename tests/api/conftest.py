@@ -13,7 +13,11 @@ def isolated_cache(settings):
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": f"test-{uuid.uuid4().hex}",
-        }
+        },
+        "content": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-content-{uuid.uuid4().hex}",
+        },
     }
 
 

@@ -8,4 +8,5 @@ RUN DEBUG=1 STATIC_MANIFEST=1 python manage.py collectstatic --noinput
 RUN useradd --create-home tracegrade && mkdir -p var && chown -R tracegrade var
 USER tracegrade
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Worker model and counts: config/gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS).
+CMD ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.conf.py"]

@@ -45,7 +45,14 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 # The fields each kind reads; anything else is a typo an author must hear about
 # (a misspelled ``tolerence`` would otherwise leave the default in force).
 _COMMON_FIELDS = ("kind", "prompt", "tolerance")
-_TRACE_FIELDS = ("randomize", "ask", "local_form", "weights", "carried_credit")
+_TRACE_FIELDS = (
+    "randomize",
+    "ask",
+    "local_form",
+    "weights",
+    "carried_credit",
+    "hint_penalty",
+)
 FIELDS = {
     "scalar_trace": (*_COMMON_FIELDS, "program", "inputs", *_TRACE_FIELDS),
     "network_trace": (
@@ -114,9 +121,24 @@ def validate(spec: Any) -> list[SpecError]:
         ]
     errors = _unknown_field_errors(spec, kind) + errors
     errors += _tolerance_errors(spec.get("tolerance"))
+    errors += _fraction_errors(spec, "hint_penalty")
     if not errors and kind in ("scalar_trace", "network_trace"):
         errors += _undefined_errors(spec)
     return errors
+
+
+def _fraction_errors(spec, field: str) -> list[SpecError]:
+    """A share of credit (``hint_penalty: 0.25``): a number from 0 to 1."""
+    value = spec.get(field)
+    if value is None:
+        return []
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 <= value <= 1
+    ):
+        return [SpecError(field, f"{field} must be a number from 0 to 1, e.g. 0.25")]
+    return []
 
 
 def spec_from_program(program: str) -> dict:

@@ -31,6 +31,7 @@ TOO_LARGE = (
     "This number is too large to work with (beyond about 1e308): check the exponent."
 )
 WRONG_SHAPE = "This is {given}, but this step needs {needed}."
+HINTED = "(You took a hint on this step, so it earns part of its credit.)"
 NEAR_MISS = (
     "Close, but not within this step's tolerance: keep more digits ({digits}) "
     "and round only at the end."

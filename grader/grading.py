@@ -41,8 +41,8 @@ Specs of the single-answer kinds (step id ``answer``):
 """
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cached_property
 from typing import Any
@@ -515,11 +515,33 @@ def _grade_choice(spec: Mapping, answers: Mapping) -> GradeResult:
     return grade_result([step], spec)
 
 
+def with_hint_penalty(result: GradeResult, spec: Mapping, hinted) -> GradeResult:
+    """``result`` with each hinted step's credit cut by ``spec["hint_penalty"]``."""
+    penalty = float(spec.get("hint_penalty") or 0)
+    hinted = set(hinted)
+    if not penalty or not hinted or result.outcome != GRADED:
+        return result
+    steps = [
+        replace(
+            step,
+            score=round(step.score * (1 - penalty), 6),
+            message=f"{step.message} {feedback.HINTED}",
+        )
+        if step.id in hinted and step.score > 0
+        else step
+        for step in result.steps
+    ]
+    return grade_result(steps, spec)
+
+
 # --- Entry point --------------------------------------------------------------
 
 
 def grade(
-    spec: Mapping[str, Any], answers: Mapping[str, Any], seed: int | None = None
+    spec: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    seed: int | None = None,
+    hinted: Iterable[str] = (),
 ) -> GradeResult:
     """Grade ``answers`` (step id -> text) against a problem ``spec`` (contract 1).
 
@@ -528,6 +550,8 @@ def grade(
     spec: the problem's spec; with ``randomize`` it is instantiated with ``seed``.
     answers: step id -> the text the student typed (``answer`` for single-answer kinds).
     seed: the variant's seed.
+    hinted: steps the student took a hint on; each earns ``1 - hint_penalty``
+        (``spec["hint_penalty"]``, default 0) of its credit.
 
     Returns
     =======
@@ -562,7 +586,7 @@ def grade(
         }
         if kind not in graders:
             raise ValueError(f"unknown problem kind {kind!r}")
-        return graders[kind](spec, answers)
+        return with_hint_penalty(graders[kind](spec, answers), spec, hinted)
     except Exception as error:
         if is_time_limit(error):
             raise

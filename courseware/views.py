@@ -39,6 +39,7 @@ from courseware.rendering import render_markdown
 from courseware.workspace import problem_workspace
 from engine import depth as engine_depth
 from engine.explain import worked_solution
+from grader.replay import replay
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +195,7 @@ def problem_detail(
         ),
         "idempotency_key": uuid.uuid4().hex,
         "worked": _worked_solution(workspace, payload),
+        "replay": _replay(shown, payload),
         "urls": {
             "validate": reverse(
                 "courseware:validate", args=[course_slug, lesson_slug, problem_slug]
@@ -213,6 +215,22 @@ def _worked_solution(workspace: dict, payload: dict | None) -> list:
     if workspace["trace"] is None or not (payload or {}).get("reveal"):
         return []
     return worked_solution(workspace["trace"])
+
+
+def _replay(shown: Submission | None, payload: dict | None) -> list:
+    """The backward pass with the student's numbers, once their attempt is graded."""
+    if shown is None or (payload or {}).get("outcome") != "graded":
+        return []
+    try:
+        return replay(
+            shown.problem_version.spec,
+            shown.answers,
+            seed=shown.variant.seed,
+            reveal=bool(payload.get("reveal")),
+        )
+    except Exception:  # the replay is an extra: it must never cost the page
+        logger.exception("replay failed for submission %s", shown.pk)
+        return []
 
 
 def _quiz_param(request: HttpRequest, lesson) -> Quiz | None:

@@ -91,7 +91,7 @@ class Explanation:
 
     # What each step is computed from, as text ---------------------------------
 
-    def _gradient_terms(self, name: str) -> list[tuple[str, str, str | None]]:
+    def gradient_terms(self, name: str) -> list[tuple[str, str, str | None]]:
         """``(text, upstream id, local id)`` for each path from ``name`` to the output."""
         terms = []
         for child in self.trace.children(name):
@@ -105,7 +105,7 @@ class Explanation:
                 terms.append((f"{self.label(up)} · {self.label(local)}", up, local))
         return terms
 
-    def _network_gradient(self, name: str) -> str:
+    def gradient_rule(self, name: str) -> str:
         """The backward rule that gives ``grad:name`` in a network, in names."""
         node = self.nodes[name]
         [child] = self.trace.children(name) or [None]
@@ -149,10 +149,10 @@ class Explanation:
             )
         if self.trace.kind == "network_trace":
             return (
-                f"{self.label(step_id)} = {self._network_gradient(step.node)}: "
+                f"{self.label(step_id)} = {self.gradient_rule(step.node)}: "
                 "use your forward values and the gradient arriving from above."
             )
-        terms = self._gradient_terms(step.node)
+        terms = self.gradient_terms(step.node)
         paths = (
             f"{step.node} has {len(terms)} paths to {self.output}: add them."
             if len(terms) > 1
@@ -190,9 +190,9 @@ class Explanation:
                 return Line(step_id, label, f"{label} = {shown} = {value}")
             return Line(step_id, label, f"{label} = {value}")
         if self.trace.kind == "network_trace":
-            rule = self._network_gradient(step.node)
+            rule = self.gradient_rule(step.node)
             return Line(step_id, label, f"{label} = {rule} = {value}")
-        terms = self._gradient_terms(step.node)
+        terms = self.gradient_terms(step.node)
         names = " + ".join(text for text, _, _ in terms)
         numbers = " + ".join(
             f"{_factor(values[up]) if up else 1} · {_factor(values[local])}"

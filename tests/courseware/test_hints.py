@@ -91,3 +91,18 @@ def test_the_worked_solution_appears_only_with_the_key(student):
     assert "Worked solution" in html
     grad_x = f"{values['grad:x']:g}"
     assert "∂z/∂x = ∂z/∂u · ∂u/∂x = " in html and f"= {grad_x}</code>" in html
+
+
+def test_a_graded_attempt_shows_the_replay_with_the_students_numbers(student):
+    _, values = key_of(student)
+    answers = {step: f"{float(value):g}" for step, value in values.items()}
+    wrong_u = float(values["grad:u"]) + 1
+    answers["grad:u"] = f"{wrong_u:g}"
+    submission = submit_and_grade(student, answers)
+    page = client_for(student).get(
+        url("problem", WORK_THIS) + f"?submission={submission.id}"
+    )
+    html = page.content.decode()
+    assert "The backward pass, replayed with your numbers" in html
+    assert 'class="replay-diverged" data-step="grad:u"' in html
+    assert "your backward pass diverges here" in html

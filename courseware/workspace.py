@@ -12,7 +12,7 @@ from courseware.forms import trace_cells
 from courseware.models import Problem
 from engine.specs import instantiate
 from engine.trace import trace as build_trace
-from grader.grading import trace_symbols
+from grader.cells import trace_symbols
 
 TRACE_KINDS = {Problem.Kind.SCALAR_TRACE, Problem.Kind.NETWORK_TRACE}
 DEFAULT_ASK = ["forward", "local", "grad"]

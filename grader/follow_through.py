@@ -22,9 +22,10 @@ import sympy
 
 from engine.equivalence import equivalent
 from engine.graph import StepId
+from engine.trace import trace as build_trace
 from grader import feedback
 from grader.budget import Budget
-from grader.grading import (
+from grader.cells import (
     DEFAULT_ASK,
     DEFAULT_TOLERANCE,
     Cell,
@@ -247,13 +248,10 @@ class TraceMarking:
             believed = Believed(self.trace, values, self.spec)
             try:
                 found = candidates(believed, step_id)
-            except (
-                ArithmeticError,
-                ValueError,
-                TypeError,
-                KeyError,
-                IndexError,
-            ) as error:
+            except (ArithmeticError, ValueError) as error:
+                # The student's numbers leave a rule's domain (a power of a
+                # negative, a shape that does not multiply): no diagnosis.
+                # Any other failure is a bug in a rule, and is not hidden.
                 logger.info("No diagnosis for %s: %s", step_id, error)
                 found = []
             for code, buggy in found:
@@ -396,8 +394,6 @@ class TraceMarking:
 
 def grade_trace(spec: Mapping[str, Any], answers: Mapping[str, Any]) -> GradeResult:
     """Grade a ``scalar_trace`` or ``network_trace`` (concrete spec, no ``randomize``)."""
-    from engine.trace import trace as build_trace
-
     trace = build_trace(spec)
     ask = spec.get("ask") or DEFAULT_ASK[spec["kind"]]
     steps = trace.steps(ask)

@@ -17,14 +17,14 @@ from typing import Any
 from engine.expressions import ParseError, parse_tree, to_latex
 from grader import feedback
 from grader.budget import Budget
-from grader.grading import (
+from grader.cells import (
     Cell,
-    option_keys,
     read_cell,
     read_or_result,
     step_reader,
     trace_symbols,
 )
+from grader.single import option_keys
 
 PREVIEW_SECONDS = 0.5
 EMPTY = "Empty: this cell will count as missing. Type an expression or a number."

@@ -24,8 +24,8 @@ from engine.explain import Explanation, number
 from engine.specs import instantiate
 from engine.trace import trace as build_trace
 from grader.budget import Budget
+from grader.cells import TRACE_KINDS, Cell, cell_text, close, read_or_result
 from grader.follow_through import TraceMarking
-from grader.grading import TRACE_KINDS, Cell, cell_text, close, read_or_result
 
 DIVERGED = "diverged"
 FOLLOWS = "follows"

@@ -63,7 +63,7 @@ def preview(
     text: the student's text, untrusted.
     symbols: the names the cell may use, when no ``trace`` is given.
     step_id, trace: the cell and the variant's trace: the cell is read by
-        grading's own rule (``grader.grading.step_reader``), so "this step asks
+        grading's own rule (``grader.cells.step_reader``), so "this step asks
         for a number" shows here before it shows in a result.
     seconds: the hard deadline of the whole preview.
     budget: shared by the cells of one request instead (``previews_budget``);

@@ -100,3 +100,19 @@ def test_the_graph_of_a_two_argument_function_names_both_parents():
     )
     svg = graph_svg(t)
     assert "z = max(x, y)" in svg
+
+
+def test_a_softmax_classifier_grades_and_carries_forward():
+    from tests.engine.test_network import CLASSIFIER
+
+    t = trace(CLASSIFIER)
+    steps = t.steps(["forward", "grad"])
+    answers = {s: str(np.asarray(t.values[s]).tolist()) for s in steps}
+    assert {s.status for s in grade(CLASSIFIER, answers).steps} == {"correct"}
+    wrong_a2 = np.asarray(t.values["forward:a2"])[:, ::-1]
+    own = t.recompute({"forward:a2": wrong_a2})
+    answers = dict(answers, **{"forward:a2": str(wrong_a2.tolist())})
+    answers["forward:loss"] = repr(float(own["forward:loss"]))
+    result = grade(CLASSIFIER, answers)
+    assert result.step("forward:a2").status == "incorrect"
+    assert result.step("forward:loss").status == "carried"

@@ -42,6 +42,7 @@ __all__ = [
     "TYPED",
     "Function",
     "Undefined",
+    "listing",
     "with_misconception",
 ]
 

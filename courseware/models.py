@@ -95,7 +95,7 @@ class Problem(models.Model):
     slug = models.SlugField(max_length=100)
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    spec = DocumentJSONField(help_text="Contract 1 of DESIGN.md.")
+    spec = DocumentJSONField(help_text="Contract 1 of docs/contracts.md.")
     prompt = models.TextField(blank=True, help_text="Markdown, with $math$.")
     points = models.FloatField(default=1.0)
     attempt_limit = models.PositiveIntegerField(

@@ -41,7 +41,7 @@ Specs of the single-answer kinds (step id ``answer``):
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -53,8 +53,12 @@ import sympy
 from engine import syntax
 from engine.equivalence import equivalent, numbers_match
 from engine.expressions import parse, parse_tree, to_latex, to_sympy
+from engine.graph import StepId
+from engine.trace import trace as build_trace
 from grader import feedback
 from grader.budget import Budget, CellError, is_time_limit
+from grader.misconceptions import symbolic_candidates
+from grader.near_miss import digits_wanted, is_near_miss
 from grader.results import (
     CORRECT,
     GRADED,
@@ -135,6 +139,7 @@ class Cell:
 
     tree: Any
     names: tuple[syntax.Name, ...]
+    text: str = ""
 
     @cached_property
     def expr(self):
@@ -147,11 +152,14 @@ class Cell:
         exact = _exact(self.tree)
         if exact is not None:
             return float(exact)
+        flat = isinstance(self.tree, syntax.Matrix) and self.tree.flat
         if isinstance(self.tree, syntax.Matrix):
             rows = [[_exact(c) for c in row] for row in self.tree.rows]
             if all(v is not None for row in rows for v in row):
-                return np.array(rows, dtype=np.float64)
-        return _real(self.expr)
+                array = np.array(rows, dtype=np.float64)
+                return array.reshape(-1) if flat else array
+        value = _real(self.expr)
+        return np.asarray(value).reshape(-1) if flat else value
 
     @cached_property
     def interpreted(self) -> str:
@@ -161,7 +169,7 @@ class Cell:
 def read_cell(text: str, symbols) -> Cell:
     """Parse a cell; ``ParseError`` when it cannot be read."""
     tree = parse_tree(text, symbols)
-    return Cell(tree=tree, names=tuple(_names(tree)))
+    return Cell(tree=tree, names=tuple(_names(tree)), text=text)
 
 
 def cell_text(answer) -> str | None:
@@ -185,18 +193,87 @@ def need_number(cell: Cell) -> float | np.ndarray:
     return cell.value
 
 
+TRACE_KINDS = ("scalar_trace", "network_trace")
+
+
+def trace_symbols(trace) -> tuple[str, ...]:
+    """The names a trace cell may use: every node but the folded constants."""
+    return tuple(n.name for n in trace.nodes if n.op != "const")
+
+
+def step_reader(spec: Mapping, trace=None) -> Callable[[str, str], Cell]:
+    """How grading reads the text of each step: ``read(step_id, text) -> Cell``.
+
+    The one rule for grading and the live preview (``grader.preview``), so a
+    cell previews as readable exactly when grading can use it. Raises
+    ``ParseError`` or ``CellError`` (a number asked for and a name given, or
+    a formula asked for and a number given).
+    """
+    kind = spec.get("kind")
+    if kind in TRACE_KINDS:
+        symbols = trace_symbols(trace)
+        local_form = spec.get("local_form", "either")
+
+        def read_trace_step(step_id: str, text: str) -> Cell:
+            cell = read_cell(text, symbols)
+            if StepId.parse(step_id).family != "local" or local_form == "numeric":
+                need_number(cell)
+            elif (
+                local_form == "symbolic"
+                and not cell.names
+                and getattr(trace.symbolic.get(step_id), "free_symbols", None)
+            ):
+                raise CellError(feedback.EXPRESSION_EXPECTED)
+            return cell
+
+        return read_trace_step
+    symbols = tuple(spec.get("symbols") or ()) if kind == "expression" else ()
+
+    def read_answer(step_id: str, text: str) -> Cell:
+        cell = read_cell(text, symbols)
+        if kind == "numeric":
+            need_number(cell)
+        return cell
+
+    return read_answer
+
+
 # --- Comparing ----------------------------------------------------------------
 
 
 def _comparable(student, expected):
     """Both as floats, or both as arrays of one shape; ``None`` when shapes differ."""
-    s = np.asarray(student, dtype=np.float64)
+    s = shaped_like(np.asarray(student, dtype=np.float64), expected)
     e = np.asarray(expected, dtype=np.float64)
     if s.size == 1 and e.size == 1:
         return float(s.reshape(())), float(e.reshape(()))
     if s.shape != e.shape:
         return None
     return s, e
+
+
+def shaped_like(value, key):
+    """``value`` in the key's shape where it carries no shape of its own.
+
+    A single number stands for a 1x1 matrix, and a flat list ``[a, b]`` (which
+    has no orientation) for a row or a column of the key's length; anything
+    else keeps its shape, so a row given for a column is still a transposition.
+
+    Examples
+    ========
+    >>> shaped_like(np.array([1.0, 2.0]), np.zeros((2, 1))).shape
+    (2, 1)
+    >>> shaped_like(np.ones((1, 2)), np.zeros((2, 1))).shape
+    (1, 2)
+    """
+    if not isinstance(key, np.ndarray) or value is None:
+        return value
+    array = np.asarray(value, dtype=np.float64)
+    if array.size == key.size and (
+        array.ndim == 0 or (array.ndim == 1 and key.ndim == 2 and 1 in key.shape)
+    ):
+        return array.reshape(key.shape)
+    return value
 
 
 def close(student, expected, tolerance) -> bool:
@@ -277,25 +354,58 @@ def _grade_expression(spec: Mapping, answers: Mapping) -> GradeResult:
     shown = {"interpreted": cell.interpreted, "expected": str(expected)}
     try:
         step = Budget().check(
-            lambda: _expression_step(cell, expected, symbols, tolerance, shown)
+            lambda: _expression_step(spec, cell, expected, symbols, tolerance, shown)
         )
     except CellError as error:
         step = invalid_result("answer", error)
     return grade_result([step], spec)
 
 
-def _expression_step(cell: Cell, expected, symbols, tolerance, shown) -> StepResult:
+def _expression_step(
+    spec: Mapping, cell: Cell, expected, symbols, tolerance, shown
+) -> StepResult:
     verdict = equivalent(cell.expr, expected, symbols, tolerance)
     if verdict:
         step = StepResult("answer", CORRECT, 1.0, feedback.CORRECT, **shown)
     elif verdict is None:
         step = StepResult("answer", INCORRECT, 0.0, feedback.UNDECIDED, **shown)
-    elif equivalent(cell.expr, -expected, symbols, tolerance):
-        message = feedback.misconception("sign_error")
-        step = StepResult("answer", INCORRECT, 0.0, message, "sign_error", **shown)
     else:
-        step = StepResult("answer", INCORRECT, 0.0, feedback.wrong("answer"), **shown)
+        code = derivative_misconception(spec, cell.expr, symbols, tolerance)
+        if code is None and equivalent(cell.expr, -expected, symbols, tolerance):
+            code = "sign_error"
+        of = str(spec.get("derivative_of", ""))
+        message = feedback.misconception(code, of) if code else feedback.wrong("answer")
+        step = StepResult("answer", INCORRECT, 0.0, message, code, **shown)
     return step
+
+
+def derivative_misconception(spec: Mapping, answer, symbols, tolerance) -> str | None:
+    """The misconception a wrong derivative shows, as a trace's local step would.
+
+    An ``expression`` problem whose answer is the derivative of
+    ``derivative_of`` (with respect to its first symbol) is read as the one
+    edge of the trace ``f = <derivative_of>``, and the answer is matched
+    against that edge's buggy variants (``grader.misconceptions``).
+    """
+    of, wrt = spec.get("derivative_of"), (list(symbols) or [None])[0]
+    if not of or wrt is None:
+        return None
+    out = next(n for n in ("f", "g", "h", "out") if n not in symbols)
+    edge = single_edge(f"{out} = {of}", symbols, f"local:{out}/{wrt}")
+    if edge is None:
+        return None
+    for code, buggy in symbolic_candidates(edge, f"local:{out}/{wrt}"):
+        if equivalent(answer, buggy, symbols, tolerance):
+            return code
+    return None
+
+
+def single_edge(program: str, symbols, step_id: str):
+    """The trace of a one-operation ``program`` when it has the edge ``step_id``."""
+    spec = {"kind": "scalar_trace", "program": program}
+    spec["inputs"] = {name: 1.3 for name in symbols}
+    edge = build_trace(spec)
+    return edge if step_id in edge.symbolic else None
 
 
 def _numeric_key(expected) -> float | np.ndarray:
@@ -328,7 +438,16 @@ def _numeric_step(cell: Cell, key, tolerance) -> StepResult:
     if close(cell.value, -np.asarray(key), tolerance):
         message = feedback.misconception("sign_error")
         return StepResult("answer", INCORRECT, 0.0, message, "sign_error", **shown)
-    return StepResult("answer", INCORRECT, 0.0, feedback.wrong("answer"), **shown)
+    value = shaped_like(cell.value, key)
+    if np.size(value) != np.size(key) or (
+        np.size(key) > 1 and np.shape(value) != np.shape(key)
+    ):
+        message = feedback.wrong_shape(np.shape(value), np.shape(key))
+    elif is_near_miss(value, cell.text, key, tolerance):
+        message = feedback.near_miss(digits_wanted(tolerance))
+    else:
+        message = feedback.wrong("answer")
+    return StepResult("answer", INCORRECT, 0.0, message, **shown)
 
 
 def option_keys(spec: Mapping) -> list[str]:

@@ -78,6 +78,8 @@ class Function:
     grows_like_exp: bool = False  # its argument is capped like an exponent
     keeps_size: bool = False  # the exact result is as large as its arguments
     domain: tuple[float, float] = (-3.0, 3.0)  # where tests sample it
+    rule: str = ""  # the derivative in words: the hint for a local step at its node
+    own_derivative: bool = False  # f' = f, so a node's value is its local derivative
 
     @property
     def arity(self) -> int:
@@ -214,6 +216,8 @@ _ACTIVATION_SLIPS = frozenset(
 _RECORDS = (
     Function(
         "exp",
+        rule="exp is its own derivative: d exp(v)/dv = exp(v), the forward value itself.",
+        own_derivative=True,
         float=math.exp,
         mp=_mp_growing("exp"),
         sympy=sympy.exp,
@@ -227,6 +231,7 @@ _RECORDS = (
     ),
     Function(
         "log",
+        rule="d log(v)/dv = 1/v.",
         float=math.log,
         mp=_mp_log,
         sympy=sympy.log,
@@ -240,6 +245,7 @@ _RECORDS = (
     ),
     Function(
         "sqrt",
+        rule="d sqrt(v)/dv = 1/(2·sqrt(v)): the power rule with n = 1/2.",
         float=math.sqrt,
         mp=_mp_sqrt,
         sympy=sympy.sqrt,
@@ -252,6 +258,7 @@ _RECORDS = (
     ),
     Function(
         "abs",
+        rule="d |v|/dv is the sign of v: 1 for v > 0, -1 for v < 0.",
         float=abs,
         mp=lambda ctx, a: abs(a),
         sympy=sympy.Abs,
@@ -265,6 +272,7 @@ _RECORDS = (
     ),
     Function(
         "sin",
+        rule="d sin(v)/dv = cos(v).",
         float=math.sin,
         mp=_mp_trig("sin"),
         sympy=sympy.sin,
@@ -276,6 +284,7 @@ _RECORDS = (
     ),
     Function(
         "cos",
+        rule="d cos(v)/dv = -sin(v).",
         float=math.cos,
         mp=_mp_trig("cos"),
         sympy=sympy.cos,
@@ -287,6 +296,7 @@ _RECORDS = (
     ),
     Function(
         "tan",
+        rule="d tan(v)/dv = 1 + tan²(v).",
         float=math.tan,
         mp=_mp_trig("tan"),
         sympy=sympy.tan,
@@ -299,6 +309,7 @@ _RECORDS = (
     ),
     Function(
         "tanh",
+        rule="d tanh(v)/dv = 1 - tanh²(v): reuse the forward value.",
         float=math.tanh,
         mp=lambda ctx, a: ctx.tanh(a),
         sympy=sympy.tanh,
@@ -312,6 +323,7 @@ _RECORDS = (
     ),
     Function(
         "sigmoid",
+        rule="d σ(v)/dv = σ(v)(1 - σ(v)): reuse the forward value.",
         float=_float_sigmoid,
         mp=_mp_sigmoid,
         sympy=_sympy_sigmoid,
@@ -325,6 +337,7 @@ _RECORDS = (
     ),
     Function(
         "relu",
+        rule="ReLU's derivative is 1 where its input is positive and 0 elsewhere.",
         float=lambda a: a if a > 0 else 0.0,
         mp=lambda ctx, a: max(ctx.zero, a),
         sympy=lambda a: sympy.Max(sympy.Integer(0), a),
@@ -341,6 +354,7 @@ _RECORDS = (
     ),
     Function(
         "sinh",
+        rule="d sinh(v)/dv = cosh(v).",
         float=math.sinh,
         mp=_mp_growing("sinh"),
         sympy=sympy.sinh,
@@ -353,6 +367,7 @@ _RECORDS = (
     ),
     Function(
         "cosh",
+        rule="d cosh(v)/dv = sinh(v).",
         float=math.cosh,
         mp=_mp_growing("cosh"),
         sympy=sympy.cosh,
@@ -365,6 +380,7 @@ _RECORDS = (
     ),
     Function(
         "sech",
+        rule="d sech(v)/dv = -sech(v)·tanh(v).",
         float=_float_sech,
         mp=_mp_growing("sech"),
         sympy=sympy.sech,
@@ -376,6 +392,7 @@ _RECORDS = (
     ),
     Function(
         "atan",
+        rule="d atan(v)/dv = 1/(1 + v²).",
         float=math.atan,
         mp=lambda ctx, a: ctx.atan(a),
         sympy=sympy.atan,
@@ -388,6 +405,7 @@ _RECORDS = (
     ),
     Function(
         "max",
+        rule="max passes the change of the larger argument through (derivative 1) and blocks the other (0); a tie splits it.",
         float=lambda a, b: a if a >= b else b,
         mp=lambda ctx, a, b: a if a >= b else b,
         sympy=sympy.Max,
@@ -404,6 +422,7 @@ _RECORDS = (
     ),
     Function(
         "min",
+        rule="min passes the change of the smaller argument through (derivative 1) and blocks the other (0); a tie splits it.",
         float=lambda a, b: a if a <= b else b,
         mp=lambda ctx, a, b: a if a <= b else b,
         sympy=sympy.Min,
@@ -420,6 +439,7 @@ _RECORDS = (
     ),
     Function(
         "sign",
+        rule="sign is flat on each side of 0: its derivative is 0.",
         float=lambda a: float((a > 0) - (a < 0)),
         mp=lambda ctx, a: ctx.sign(a),
         sympy=sympy.sign,
@@ -432,6 +452,7 @@ _RECORDS = (
     ),
     Function(
         "softplus",
+        rule="d softplus(v)/dv = σ(v), the sigmoid of its input.",
         float=_float_softplus,
         mp=_mp_softplus,
         sympy=lambda a: sympy.log(1 + sympy.exp(a)),
@@ -444,6 +465,7 @@ _RECORDS = (
     ),
     Function(
         "leaky_relu",
+        rule="leaky ReLU's derivative is 1 where its input is positive and 0.01 elsewhere.",
         float=lambda a: a if a > 0 else float(LEAKY_SLOPE) * a,
         mp=lambda ctx, a: (
             a if a > 0 else a * LEAKY_SLOPE.numerator / LEAKY_SLOPE.denominator
@@ -464,6 +486,7 @@ _RECORDS = (
     ),
     Function(
         "elu",
+        rule="ELU's derivative is 1 where its input is positive and exp(v) elsewhere (its value + 1).",
         float=lambda a: a if a > 0 else math.expm1(a),
         mp=_mp_elu,
         sympy=lambda a: (
@@ -482,6 +505,7 @@ _RECORDS = (
     ),
     Function(
         "gelu",
+        rule="d gelu(v)/dv = Φ(v) + v·φ(v): the normal CDF plus v times the normal density.",
         float=lambda a: 0.5 * a * (1 + math.erf(a / math.sqrt(2))),
         mp=_mp_gelu,
         sympy=_sympy_gelu,
@@ -501,6 +525,7 @@ _RECORDS = (
     ),
     Function(
         "erf",
+        rule="d erf(v)/dv = (2/√π)·exp(-v²).",
         float=math.erf,
         mp=lambda ctx, a: ctx.erf(_mp_exp_argument(a)),
         sympy=sympy.erf,
@@ -515,6 +540,7 @@ _RECORDS = (
     # itself uses ``rules`` ``step``, which follows PyTorch).
     Function(
         "identity",
+        rule="The identity passes change through unchanged: its derivative is 1.",
         float=lambda a: a,
         mp=lambda ctx, a: a,
         sympy=lambda a: a,
@@ -527,6 +553,7 @@ _RECORDS = (
     ),
     Function(
         "heaviside",
+        rule="A step is flat on each side of 0: its derivative is 0.",
         float=_float_kink,
         mp=_mp_kink,
         sympy=lambda a: sympy.Heaviside(a, 0),

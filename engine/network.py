@@ -44,6 +44,7 @@ class Loss:
 
     value: Callable
     gradient: Callable
+    derivative: str  # d loss / d a in words, ``{a}`` the prediction (worked solutions)
     output: str | None = None
     targets: Callable = lambda target, convention: None
 
@@ -73,20 +74,26 @@ def _ce_gradient(a, target, examples):
 
 LOSSES: dict[str, Loss] = {
     "squared_error": Loss(
-        lambda a, t, n: np.sum((a - t) ** 2), lambda a, t, n: 2 * (a - t)
+        lambda a, t, n: np.sum((a - t) ** 2),
+        lambda a, t, n: 2 * (a - t),
+        "2({a} - target)",
     ),
     "mse": Loss(
-        lambda a, t, n: np.mean((a - t) ** 2), lambda a, t, n: 2 * (a - t) / a.size
+        lambda a, t, n: np.mean((a - t) ** 2),
+        lambda a, t, n: 2 * (a - t) / a.size,
+        "2({a} - target) / (number of entries)",
     ),
     "bce": Loss(
         lambda a, t, n: -np.mean(t * np.log(a) + (1 - t) * np.log(1 - a)),
         lambda a, t, n: (a - t) / (a * (1 - a)) / a.size,
+        "({a} - target) / ({a} ⊙ (1 - {a})) / (number of entries)",
         output="sigmoid",
         targets=_probability_targets,
     ),
     "cross_entropy": Loss(
         lambda a, t, n: -np.sum(np.where(t == 0, 0.0, t * np.log(a))) / n,
         _ce_gradient,
+        "-target / {a} / (number of examples)",
         output="softmax",
         targets=_distribution_targets,
     ),

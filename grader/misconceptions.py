@@ -99,7 +99,7 @@ def squares_parent(node) -> bool:
 
 # Functions whose derivative is their own value: giving the forward value as
 # the local derivative is no mistake there.
-OWN_DERIVATIVE = ("exp",)
+OWN_DERIVATIVE = tuple(name for name, f in FUNCTIONS.items() if f.own_derivative)
 
 
 def _partner(node, parent: str):

@@ -15,6 +15,7 @@ import sympy
 from engine import functions
 from engine.depth import layer1_gradient
 from engine.equivalence import equivalent
+from engine.explain import LOCAL_RULES, hint
 from engine.expressions import ParseError, parse, parse_tree, to_latex
 from engine.functions import FUNCTIONS, TYPED
 from engine.gradcheck import check_grads
@@ -115,6 +116,10 @@ def test_every_typed_function_parses_evaluates_and_renders(record):
         assert parse(text.replace(record.name, alias, 1), NAMES) == parse(text, NAMES)
 
 
+def worked_hint_rule(record) -> str:
+    return LOCAL_RULES[record.name]
+
+
 @pytest.mark.parametrize("record", TYPED_RECORDS, ids=ids(TYPED_RECORDS))
 def test_every_typed_function_traces_with_gradients_checked(record):
     inputs = dict(zip(NAMES, points(record)[1]))
@@ -124,6 +129,10 @@ def test_every_typed_function_traces_with_gradients_checked(record):
     assert close(t.values["forward:z"], record.float(*inputs.values()))
     for name in inputs:
         assert f"local:z/{name}" in t.symbolic
+        # Its hint (engine.explain) states the record's own rule, never the number.
+        assert record.rule
+        assert record.rule in hint(t, f"local:z/{name}")
+    assert record.rule in worked_hint_rule(record)
     check_grads(t)
 
 

@@ -16,6 +16,8 @@ from html import escape
 
 import numpy as np
 
+from engine.functions import FUNCTIONS
+
 NODE_W, NODE_H, LINE_H = 112, 54, 15
 LAYER_GAP, ROW_GAP = 164, 20
 MAX_ROWS, MAX_CHARS = 4, 16
@@ -24,9 +26,8 @@ LEAF_OPS = {"input", "param", "const"}
 
 OP_SYMBOLS = {
     "add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−x",
-    "exp": "exp", "log": "log", "sqrt": "√", "abs": "|x|", "sin": "sin",
-    "cos": "cos", "tanh": "tanh", "sigmoid": "σ", "relu": "relu",
-    "linear": "linear", "identity": "identity", "loss": "loss",
+    **{name: record.label for name, record in FUNCTIONS.items()},
+    "linear": "linear", "softmax": "softmax", "loss": "loss",
     "input": "input", "param": "parameter", "const": "constant",
 }  # fmt: skip
 

@@ -335,7 +335,7 @@ else:
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tracegrade-content",
         "TIMEOUT": None,  # content-addressed: evicted by size (MAX_ENTRIES), never stale
-        "OPTIONS": {"MAX_ENTRIES": env.int("CONTENT_CACHE_ENTRIES", default=5000)},
+        "OPTIONS": {"MAX_ENTRIES": env.int("CONTENT_CACHE_ENTRIES", default=2000)},
     }
 # Sessions are read from the cache and written through to the database
 # (config.sessions: the database answers when the cache is down).

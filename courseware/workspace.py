@@ -8,7 +8,7 @@ Never holds the key's correct flags or feedback of choice options.
 import json
 from functools import lru_cache
 
-from courseware.forms import trace_cells
+from courseware.forms import matrix_shapes, trace_cells
 from courseware.models import Problem
 from engine.specs import instantiate
 from engine.trace import trace as build_trace
@@ -33,6 +33,7 @@ def _workspace_cached(kind: str, spec_json: str, seed: int | None) -> dict:
         "step_ids": ["answer"],
         "symbols": [str(s) for s in spec.get("symbols", [])],
         "given": [],
+        "example_given": [],  # the spec's own numbers, when this variant's differ
         "options": [],
         "multiple": bool(spec.get("multiple")),
     }
@@ -42,10 +43,14 @@ def _workspace_cached(kind: str, spec_json: str, seed: int | None) -> dict:
         workspace.update(
             trace=trace,
             step_ids=step_ids,
-            cells=trace_cells(step_ids, trace.output),
+            cells=trace_cells(step_ids, trace.output, matrix_shapes(trace.values)),
             symbols=[node.name for node in trace.nodes],
             given=_given(spec),
         )
+        if seed is not None and "randomize" in json.loads(spec_json):
+            example = _given(instantiate(json.loads(spec_json), None))
+            if example != workspace["given"]:
+                workspace["example_given"] = example
     elif kind == Problem.Kind.CHOICE:
         letters = "abcdefghijklmnopqrstuvwxyz"
         workspace["options"] = [

@@ -147,7 +147,8 @@ def test_problem_page_has_a_labelled_input_per_step_and_the_graph(student):
     assert "∂v/∂u" in page and "∂z/∂x" in page
     assert 'aria-label="local derivative of v with respect to u"' in page
     nodes = re.findall(r'data-node="([^"]+)"', page)
-    assert sorted(nodes) == sorted(["x", "y", "b", "u", "v", "z"])
+    # twice: the wide drawing and the narrow screens' vertical one
+    assert sorted(nodes) == sorted(["x", "y", "b", "u", "v", "z"] * 2)
     assert 'aria-live="polite"' in page
 
 
@@ -155,7 +156,10 @@ def test_network_problem_page_shows_matrix_cells_and_layer_nodes(student):
     page = client_for(student).get(url("problem", "pytorch-network")).content.decode()
     assert re.findall(r'data-node="([^"]+)"', page) == [
         "x", "W1", "W2", "z1", "a1", "z2", "a2", "loss",
-    ]  # fmt: skip
+    ] * 2  # fmt: skip
+    grid = re.search(r'<input[^>]*name="grad:W1"[^>]*>', page, re.S).group(0)
+    assert 'data-shape="2x2"' in grid  # the page script's grid
+    assert "2×2 matrix" in page  # the expected shape, shown without JavaScript
     assert 'name="grad:W1"' in page
     assert "[[0.5, 0.3], [0.2, 0.4]]" in page  # a given weight matrix
 
@@ -330,7 +334,8 @@ def test_partly_wrong_trace_shows_correct_carried_and_incorrect(student):
     page = client.get(url("problem", WORK_THIS)).content.decode()
     assert 'class="cell-row status-incorrect" data-step-id="forward:u"' in page
     assert "↪ carried forward" in page
-    assert re.search(r'class="node node-op status-incorrect" data-node="u"', page)
+    assert 'class="mark mark-forward status-incorrect" data-steps="forward:u"' in page
+    assert 'class="mark mark-forward status-carried" data-steps="forward:v"' in page
 
 
 def test_a_failed_grading_shows_a_plain_message_and_no_details(student):

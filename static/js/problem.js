@@ -178,11 +178,12 @@
       field.value = text;
       field.dispatchEvent(new Event("input"));  // the live preview reads the field
     }
+    function warn(text) { note.textContent = text; note.classList.add("grid-warn"); }
     function fromText() {
       if (!field.value.trim()) { fill(values().map(function (r) { return r.map(function () { return ""; }); })); note.textContent = ""; return; }
       var matrix = parseMatrix(field.value);
       if (fits(matrix)) { fill(matrix); note.textContent = ""; }
-      else { note.textContent = "The text is not a " + words + "; the text is what will be submitted."; }
+      else { warn("The text is not a " + words + "; the text is what will be submitted."); }
     }
     entries.forEach(function (row) {
       row.forEach(function (entry) {
@@ -194,12 +195,13 @@
           event.preventDefault();
           if (fits(matrix)) {
             fill(matrix);
+            note.classList.remove("grid-warn");
             note.textContent = "Pasted a " + words + ".";
             writeText(matrixText(values()));
           } else {
             writeText(text.trim());
-            note.textContent = "Pasted a " + matrix.length + "×" + matrix[0].length +
-              " matrix, but this cell is a " + words + ": check it in the text below.";
+            warn("Pasted a " + matrix.length + "×" + matrix[0].length +
+              " matrix, but this cell is a " + words + ": check it in the text below.");
           }
         });
       });

@@ -318,6 +318,38 @@ def test_the_key_is_shown_once_the_policy_allows(student):
     assert float(by_id["forward:u"]["expected"]) == pytest.approx(values["forward:u"])
 
 
+def test_a_revealed_key_shows_each_answer_once_and_none_for_solved_cells(student):
+    problem, values = key_of(student)
+    problem.reveal_policy = Problem.RevealPolicy.ALWAYS
+    problem.save()
+    Quiz.objects.update(due_at=timezone.now() - timedelta(days=1))
+    answers = wrong_everywhere(values)
+    answers["local:v/u"] = "1"  # solved: its key reads "1 = 1"
+    submission = submit_and_grade(student, answers)
+    by_id = {s["id"]: s for s in status_json(client_for(student), submission)["steps"]}
+    assert by_id["local:v/u"]["status"] == "correct"
+    assert "expected" not in by_id["local:v/u"]
+    assert by_id["local:v/b"]["expected"] == "1"  # not "1 = 1"
+    assert " = " in by_id["local:z/v"]["expected"]  # "2*v = 14": formula and value
+    page = client_for(student).get(url("problem", WORK_THIS)).content.decode()
+    assert "<code>1 = 1</code>" not in page
+
+
+def test_a_variant_with_other_numbers_says_so_beside_the_given_values(student):
+    problem = Problem.objects.get(slug=WORK_THIS)
+    variant = services.variant_get_or_create(student=student, problem=problem)
+    variant.seed = next(
+        seed
+        for seed in range(1, 50)
+        if instantiate(problem.spec, seed)["inputs"] != problem.spec["inputs"]
+    )
+    variant.save()
+    page = client_for(student).get(url("problem", WORK_THIS)).content.decode()
+    note = re.search(r'<p class="note" id="numbers-note">(.*?)</p>', page, re.S)
+    assert "Your numbers differ from the lesson" in note.group(1)
+    assert "(x = 2, y = 3, b = 1)" in " ".join(note.group(1).split())
+
+
 def test_partly_wrong_trace_shows_correct_carried_and_incorrect(student):
     _, values = key_of(student)
     answers = {step: f"{float(value):g}" for step, value in values.items()}

@@ -87,8 +87,13 @@ def browser_at():
 
 @pytest.fixture
 def screenshots() -> Path:
-    """docs/screenshots: the few PNGs docs/ui.md shows, refreshed by the UI tests."""
-    folder = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    """Where the UI tests save their screenshots: test-artifacts/, or docs/screenshots
+    (the PNGs docs/ui.md shows) when UPDATE_SCREENSHOTS=1, so a test run leaves the
+    committed ones alone."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        folder = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    else:
+        folder = ARTIFACTS
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -346,7 +346,7 @@ def test_a_variant_with_other_numbers_says_so_beside_the_given_values(student):
     variant.save()
     page = client_for(student).get(url("problem", WORK_THIS)).content.decode()
     note = re.search(r'<p class="note" id="numbers-note">(.*?)</p>', page, re.S)
-    assert "Your numbers differ from the lesson" in note.group(1)
+    assert "Your numbers differ from the example's" in note.group(1)
     assert "(x = 2, y = 3, b = 1)" in " ".join(note.group(1).split())
 
 

@@ -270,5 +270,5 @@ def test_lesson_glossary_link_and_numbers_note(live_server, student, browser_at)
     if inputs == problem.spec["inputs"]:  # this variant happens to be the lesson's
         expect(note).to_have_count(0)
     else:
-        expect(note).to_contain_text("Your numbers differ from the lesson's example")
+        expect(note).to_contain_text("Your numbers differ from the example's")
         expect(note).to_contain_text("x = 2, y = 3, b = 1")

@@ -24,7 +24,7 @@ from html import escape
 import numpy as np
 
 NODE_W, NODE_H, LINE_H = 108, 76, 15
-LAYER_GAP = {False: 56, True: 44}  # the gap between layers, by ``vertical``
+LAYER_GAP = {False: 48, True: 44}  # the gap between layers, by ``vertical``
 SLOT_GAP, DUMMY = 12, 12  # between neighbours in a layer; a passing edge's slot
 MAX_ROWS, MAX_CHARS = 4, 16
 MARGIN = 8

@@ -253,6 +253,26 @@ def test_pages_at_390_px_never_scroll_sideways(
     )
 
 
+def test_every_graph_fits_at_1280_px(live_server, student, browser_at):
+    page = browser_at(DESKTOP)
+    log_in(page, live_server.url)
+    for slug in (
+        "work-this-trace",
+        "fan-out",
+        "pytorch-network",
+        "three-layer-network",
+    ):
+        page.goto(problem_url(live_server.url, slug))
+        expect(page.locator("svg.graph-horizontal")).to_be_visible()
+        sizes = page.evaluate(
+            "(() => { const w = document.querySelector('.graph-wrap');"
+            " return [w.scrollWidth, w.clientWidth,"
+            " document.documentElement.scrollWidth]; })()"
+        )
+        assert sizes[0] <= sizes[1], f"{slug}: the graph scrolls at 1280 px"
+        assert sizes[2] <= 1280, f"{slug}: the page scrolls sideways"
+
+
 def test_lesson_glossary_link_and_numbers_note(live_server, student, browser_at):
     page = browser_at(PHONE)
     log_in(page, live_server.url)

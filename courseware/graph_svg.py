@@ -126,78 +126,93 @@ class Layout:
 def graph_layout(trace, vertical: bool = False) -> Layout:
     """The layered drawing of ``trace``: boxes and edge routes (see ``Layout``)."""
     layer = layers(trace.nodes)
-    details = {n.name: _detail(n, trace) for n in trace.nodes}
-    heights = {name: NODE_H + LINE_H * (len(d) - 1) for name, d in details.items()}
-    edges = [(p, n.name) for n in trace.nodes for p in n.parents]
-    # Each edge becomes a chain of hops between adjacent layers via dummy slots.
-    chains: dict[tuple[str, str], list] = {}
-    members: dict[int, list] = {}
-    for node in trace.nodes:  # topological order breaks ties
-        members.setdefault(layer[node.name], []).append(node.name)
-    for parent, child in edges:
-        chain = [parent]
-        for k in range(layer[parent] + 1, layer[child]):
-            dummy = ("~", parent, child, k)
-            members.setdefault(k, []).append(dummy)
-            chain.append(dummy)
-        chains[(parent, child)] = chain + [child]
+    heights = {
+        n.name: NODE_H + LINE_H * (len(_detail(n, trace)) - 1) for n in trace.nodes
+    }
+    members, chains = _slots(trace.nodes, layer)
     order = _order(members, chains)
-    # Extents: "along" runs with evaluation order, "across" within a layer.
-    along_size = {
-        name: (heights[name] if vertical else NODE_W) for name in details
-    }  # a node's size along the flow
-    across_size = {name: (NODE_W if vertical else heights[name]) for name in details}
+    # "Along" runs with evaluation order, "across" within a layer.
+    along = {name: (h if vertical else NODE_W) for name, h in heights.items()}
+    across_size = {name: (NODE_W if vertical else h) for name, h in heights.items()}
     gap = LAYER_GAP[vertical]
-    starts, position = {}, MARGIN
+    starts, ends, position = {}, {}, MARGIN
     for k in sorted(members):
-        starts[k] = position
-        real = [along_size[m] for m in members[k] if not isinstance(m, tuple)]
-        position += max(real, default=DUMMY) + gap
-    ends = {k: starts[k] + max(
-        (along_size[m] for m in members[k] if not isinstance(m, tuple)),
-        default=DUMMY) for k in members}  # fmt: skip
+        real = [along[m] for m in members[k] if not isinstance(m, tuple)]
+        starts[k], ends[k] = position, position + max(real, default=DUMMY)
+        position = ends[k] + gap
     spans = {
         k: sum(DUMMY if isinstance(m, tuple) else across_size[m] for m in names)
         + SLOT_GAP * (len(names) - 1)
         for k, names in members.items()
     }
     total_across = max(spans.values()) + 2 * MARGIN
-    total_along = position - gap + MARGIN
-    across: dict = {}  # slot centre across the flow
+    across: dict = {}  # each slot's centre across the flow
     boxes: dict[str, Box] = {}
-    for k in sorted(members):
+    for k in sorted(members):  # each layer centred across the drawing
         cursor = MARGIN + (total_across - 2 * MARGIN - spans[k]) / 2
         for member in sorted(members[k], key=order.__getitem__):
             size = DUMMY if isinstance(member, tuple) else across_size[member]
             across[member] = cursor + size / 2
             if not isinstance(member, tuple):
-                a0 = starts[k]
+                h = heights[member]
                 boxes[member] = (
-                    Box(cursor, a0, NODE_W, heights[member])
+                    Box(cursor, starts[k], NODE_W, h)
                     if vertical
-                    else Box(a0, cursor, NODE_W, heights[member])
+                    else Box(starts[k], cursor, NODE_W, h)
                 )
             cursor += size + SLOT_GAP
-    ports_out = _ports(chains, across, boxes, vertical, outgoing=True)
-    ports_in = _ports(chains, across, boxes, vertical, outgoing=False)
-    routes = {}
-    for edge, chain in chains.items():
-        points = []  # (along, across) corners: leave a layer, enter the next
-        for i, member in enumerate(chain):
-            k = layer[edge[0]] + i
-            if i > 0:
-                c = ports_in[edge] if i == len(chain) - 1 else across[member]
-                points.append((starts[k], c))
-            if i < len(chain) - 1:
-                c = ports_out[edge] if i == 0 else across[member]
-                if i == 0 and vertical:  # out of the box, then on to the layer's end
-                    points.append((boxes[member].y + boxes[member].h, c))
-                points.append((ends[k], c))
-        routes[edge] = _pieces(points, vertical)
+    ports = (
+        _ports(chains, across, boxes, vertical, outgoing=True),
+        _ports(chains, across, boxes, vertical, outgoing=False),
+    )
+    routes = {
+        edge: _pieces(
+            _corners(edge, chain, layer, starts, ends, across, ports, boxes, vertical),
+            vertical,
+        )
+        for edge, chain in chains.items()
+    }
+    total_along = position - gap + MARGIN
     width, height = (
         (total_across, total_along) if vertical else (total_along, total_across)
     )
     return Layout(width, height, vertical, boxes, routes)
+
+
+def _slots(nodes: Sequence, layer: Mapping[str, int]) -> tuple[dict, dict]:
+    """Each layer's members (nodes, and a dummy ``("~", parent, child, k)`` for
+    every edge passing through), and each edge's chain of members."""
+    members: dict[int, list] = {}
+    for node in nodes:  # topological order breaks ties
+        members.setdefault(layer[node.name], []).append(node.name)
+    chains: dict[tuple[str, str], list] = {}
+    for node in nodes:
+        for parent in node.parents:
+            chain = [parent]
+            for k in range(layer[parent] + 1, layer[node.name]):
+                dummy = ("~", parent, node.name, k)
+                members.setdefault(k, []).append(dummy)
+                chain.append(dummy)
+            chains[(parent, node.name)] = chain + [node.name]
+    return members, chains
+
+
+def _corners(edge, chain, layer, starts, ends, across, ports, boxes, vertical):
+    """An edge's (along, across) corners: where it leaves each layer and enters
+    the next; inside a layer it keeps to its own slot."""
+    ports_out, ports_in = ports
+    points = []
+    for i, member in enumerate(chain):
+        k = layer[edge[0]] + i
+        if i > 0:
+            c = ports_in[edge] if i == len(chain) - 1 else across[member]
+            points.append((starts[k], c))
+        if i < len(chain) - 1:
+            c = ports_out[edge] if i == 0 else across[member]
+            if i == 0 and vertical:  # out of a box shorter than its layer
+                points.append((boxes[member].y + boxes[member].h, c))
+            points.append((ends[k], c))
+    return points
 
 
 def _order(members: Mapping[int, list], chains: Mapping) -> dict:

@@ -18,6 +18,7 @@ from courseware.authoring.forms import ProblemAdminForm
 from courseware.models import (
     Course,
     CourseMembership,
+    HintRequest,
     Lesson,
     LtiContextLink,
     LtiLineItemState,
@@ -315,6 +316,19 @@ class VariantAdmin(admin.ModelAdmin):
     list_filter = ("problem__lesson",)
     search_fields = ("problem__slug", "student__username")
     readonly_fields = ("problem", "student", "seed", "created_at")
+
+
+@admin.register(HintRequest)
+class HintRequestAdmin(admin.ModelAdmin):
+    """Which steps students asked hints for (analytics); written by the hint endpoint."""
+
+    list_display = ("step_id", "variant", "created_at")
+    list_filter = ("variant__problem__lesson", "variant__problem")
+    search_fields = ("step_id", "variant__problem__slug", "variant__student__username")
+    readonly_fields = ("variant", "step_id", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 class StepResultInline(admin.TabularInline):

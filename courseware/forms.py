@@ -12,6 +12,7 @@ import numpy as np
 from django import forms
 
 from courseware.services import ANSWER_MAX_LENGTH
+from engine.graph import StepId
 
 FAMILIES = {
     "forward": "Forward values",
@@ -43,7 +44,7 @@ class Cell:
 
 
 def step_label(step_id: str, output: str) -> tuple[str, str]:
-    """The visible label and the spoken label of a step id.
+    """The visible label and the spoken label of a step id (``engine.graph.StepId``).
 
     Examples
     ========
@@ -54,18 +55,8 @@ def step_label(step_id: str, output: str) -> tuple[str, str]:
     >>> step_label("grad:x", "z")
     ('∂z/∂x', 'gradient of z with respect to x')
     """
-    family, _, rest = step_id.partition(":")
-    if family == "forward":
-        return rest, f"forward value of {rest}"
-    if family == "local":
-        node, _, parent = rest.partition("/")
-        return (
-            f"∂{node}/∂{parent}",
-            f"local derivative of {node} with respect to {parent}",
-        )
-    if family == "grad":
-        return f"∂{output}/∂{rest}", f"gradient of {output} with respect to {rest}"
-    return "Answer", "answer"
+    step = StepId.parse(step_id)
+    return step.label(output), step.spoken(output)
 
 
 def trace_cells(
@@ -81,7 +72,7 @@ def trace_cells(
     cells = []
     for index, step_id in enumerate(step_ids):
         label, aria = step_label(step_id, output)
-        family = step_id.partition(":")[0]
+        family = StepId.parse(step_id).family
         shape = (shapes or {}).get(step_id)
         if shape:
             aria += f", a {shape[0]} by {shape[1]} matrix"

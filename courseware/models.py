@@ -95,7 +95,7 @@ class Problem(models.Model):
     slug = models.SlugField(max_length=100)
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    spec = DocumentJSONField(help_text="Contract 1 of DESIGN.md.")
+    spec = DocumentJSONField(help_text="Contract 1 of docs/contracts.md.")
     prompt = models.TextField(blank=True, help_text="Markdown, with $math$.")
     points = models.FloatField(default=1.0)
     attempt_limit = models.PositiveIntegerField(
@@ -168,6 +168,28 @@ class Variant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.problem} for {self.student} (seed {self.seed})"
+
+
+class HintRequest(models.Model):
+    """A hint a student asked for on one step of their variant (``courseware.hints``).
+
+    Logged for analytics, and read by grading: a step hinted before a
+    submission scores ``1 - hint_penalty`` of its credit in that submission.
+    """
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="hints")
+    step_id = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["variant", "step_id"], name="courseware_hint_once_per_step"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"hint on {self.step_id} for {self.variant}"
 
 
 class Quiz(models.Model):

@@ -30,17 +30,24 @@ def answers_preview(
     ``PREVIEW_TIME_LIMIT`` seconds (after it, cells are only parsed). Never
     raises for any text.
     """
-    symbols = problem_workspace(problem, seed)["symbols"]
+    workspace = problem_workspace(problem, seed)
     budget = previews_budget(settings.PREVIEW_TIME_LIMIT)
     return [
-        {"id": step_id, **_one(problem, text, symbols, budget)}
+        {"id": step_id, **_one(problem, step_id, text, workspace, budget)}
         for step_id, text in answers.items()
     ]
 
 
-def _one(problem: Problem, text: str, symbols, budget) -> dict:
+def _one(problem: Problem, step_id: str, text: str, workspace, budget) -> dict:
     try:
-        return preview(problem.spec, text, symbols, budget=budget).to_dict()
+        return preview(
+            problem.spec,
+            text,
+            workspace["symbols"],
+            budget=budget,
+            step_id=step_id,
+            trace=workspace["trace"],
+        ).to_dict()
     except Exception:  # a bug in the preview must never cost the student anything
         logger.exception("preview failed for problem %s", problem.pk)
         return Preview(False, message=UNAVAILABLE).to_dict()

@@ -27,6 +27,11 @@ urlpatterns = [
         name="validate",
     ),
     path(
+        "courses/<slug:course_slug>/<slug:lesson_slug>/problems/<slug:problem_slug>/hint",
+        views.hint,
+        name="hint",
+    ),
+    path(
         "submissions/<uuid:submission_id>/status",
         views.submission_status,
         name="submission-status",

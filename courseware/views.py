@@ -12,7 +12,7 @@ import math
 import uuid
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
     Http404,
     HttpRequest,
@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courseware import previews, selectors, services
+from courseware import hints, previews, selectors, services
 from courseware.forms import (
     AnswersForm,
     ChoiceAnswerForm,
@@ -38,6 +38,8 @@ from courseware.rate_limits import rate_limited
 from courseware.rendering import render_markdown
 from courseware.workspace import problem_workspace
 from engine import depth as engine_depth
+from engine.explain import worked_solution
+from grader.replay import replay
 
 logger = logging.getLogger(__name__)
 
@@ -192,15 +194,43 @@ def problem_detail(
             student=request.user, problem=problem, quiz=quiz
         ),
         "idempotency_key": uuid.uuid4().hex,
+        "worked": _worked_solution(workspace, payload),
+        "replay": _replay(shown, payload),
         "urls": {
             "validate": reverse(
                 "courseware:validate", args=[course_slug, lesson_slug, problem_slug]
+            ),
+            "hint": reverse(
+                "courseware:hint", args=[course_slug, lesson_slug, problem_slug]
             ),
         },
     }
     return render(
         request, "courseware/problem.html", context, status=400 if errors else 200
     )
+
+
+def _worked_solution(workspace: dict, payload: dict | None) -> list:
+    """Every step written out, once the shown submission's key may be seen."""
+    if workspace["trace"] is None or not (payload or {}).get("reveal"):
+        return []
+    return worked_solution(workspace["trace"])
+
+
+def _replay(shown: Submission | None, payload: dict | None) -> list:
+    """The backward pass with the student's numbers, once their attempt is graded."""
+    if shown is None or (payload or {}).get("outcome") != "graded":
+        return []
+    try:
+        return replay(
+            shown.problem_version.spec,
+            shown.answers,
+            seed=shown.variant.seed,
+            reveal=bool(payload.get("reveal")),
+        )
+    except Exception:  # the replay is an extra: it must never cost the page
+        logger.exception("replay failed for submission %s", shown.pk)
+        return []
 
 
 def _quiz_param(request: HttpRequest, lesson) -> Quiz | None:
@@ -356,6 +386,38 @@ def validate(
         problem=problem, seed=variant.seed, answers={step_id: text}
     )
     del shown["id"]
+    return JsonResponse(shown)
+
+
+@login_required
+@require_POST
+@rate_limited("validate")
+def hint(
+    request: HttpRequest, course_slug: str, lesson_slug: str, problem_slug: str
+) -> JsonResponse:
+    """POST ``{step_id}`` (``quiz`` too inside a quiz) -> ``{step_id, hint, penalty}``.
+
+    The hint is logged once per step (``courseware.hints``); 400 for a step
+    the problem does not have, 403 inside a quiz.
+    """
+    _, problem = _problem_for(request.user, course_slug, lesson_slug, problem_slug)
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("step_id"), str):
+        return JsonResponse({"message": "Send JSON: {step_id}."}, status=400)
+    try:
+        shown = hints.hint_request(
+            student=request.user,
+            problem=problem,
+            step_id=data["step_id"][:200],
+            in_quiz=bool(data.get("quiz")),
+        )
+    except ValidationError as error:
+        return JsonResponse({"message": " ".join(error.messages)}, status=400)
+    except PermissionDenied as error:
+        return JsonResponse({"message": str(error)}, status=403)
     return JsonResponse(shown)
 
 

@@ -12,6 +12,7 @@ from courseware.forms import matrix_shapes, trace_cells
 from courseware.models import Problem
 from engine.specs import instantiate
 from engine.trace import trace as build_trace
+from grader.cells import trace_symbols
 
 TRACE_KINDS = {Problem.Kind.SCALAR_TRACE, Problem.Kind.NETWORK_TRACE}
 DEFAULT_ASK = ["forward", "local", "grad"]
@@ -44,7 +45,7 @@ def _workspace_cached(kind: str, spec_json: str, seed: int | None) -> dict:
             trace=trace,
             step_ids=step_ids,
             cells=trace_cells(step_ids, trace.output, matrix_shapes(trace.values)),
-            symbols=[node.name for node in trace.nodes],
+            symbols=list(trace_symbols(trace)),
             given=_given(spec, trace),
         )
         if seed is not None and "randomize" in json.loads(spec_json):

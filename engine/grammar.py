@@ -254,12 +254,14 @@ class Parser:
         return Call(function, (argument,), name.column)
 
     def matrix(self) -> Matrix:
-        opening = self.advance()
-        if not self.at("["):
-            raise ParseError(
-                "A matrix needs one bracket per row: write [[1, 2]] for a single row",
-                opening.column,
-            )
+        opening = self.token
+        following = self.tokens[self.position + 1]
+        if following.kind == "op" and following.text == "[":
+            self.advance()
+        else:
+            # ``[a, b]``: a list of numbers, which takes the orientation the
+            # step needs (a bias, a 1-D tensor as PyTorch prints it).
+            return Matrix((self.matrix_row(),), opening.column, flat=True)
         rows = [self.matrix_row()]
         while self.at(","):
             self.advance()

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+FAMILIES = ("forward", "local", "grad")
+
 LEAF_OPS = ("input", "param")
 
 
@@ -29,6 +31,69 @@ class Node:
     parents: tuple[str, ...] = ()
     label: str = ""
     args: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class StepId:
+    """A step id of contract 2, read: ``family`` and ``node`` (and ``parent`` on an edge).
+
+    ``answer`` (single-answer kinds) has family ``answer`` and no node.
+
+    Examples
+    ========
+
+    >>> StepId.parse("local:v/u")
+    StepId(family='local', node='v', parent='u')
+    >>> str(StepId.parse("grad:x")), StepId.parse("grad:x").label("z")
+    ('grad:x', '∂z/∂x')
+    """
+
+    family: str
+    node: str = ""
+    parent: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> "StepId":
+        family, _, rest = str(text).partition(":")
+        if family not in FAMILIES:
+            return cls("answer")
+        node, _, parent = rest.partition("/")
+        return cls(family, node, parent)
+
+    def __str__(self) -> str:
+        if self.family == "answer":
+            return "answer"
+        if self.family == "local":
+            return local_id(self.node, self.parent)
+        return f"{self.family}:{self.node}"
+
+    def label(self, output: str) -> str:
+        """What the trace table shows: ``u``, ``∂v/∂u``, ``∂z/∂x``, ``Answer``."""
+        if self.family == "forward":
+            return self.node
+        if self.family == "local":
+            return f"∂{self.node}/∂{self.parent}"
+        if self.family == "grad":
+            return f"∂{output}/∂{self.node}"
+        return "Answer"
+
+    def spoken(self, output: str) -> str:
+        """The label in words (screen readers, messages): "forward value of u"."""
+        if self.family == "forward":
+            return f"forward value of {self.node}"
+        if self.family == "local":
+            return f"local derivative of {self.node} with respect to {self.parent}"
+        if self.family == "grad":
+            return f"gradient of {output} with respect to {self.node}"
+        return "answer"
+
+    def named(self, output: str) -> str:
+        """The step as a message names it: "your forward value of u", "your ∂z/∂v"."""
+        if self.family == "forward":
+            return f"your forward value of {self.node}"
+        if self.family == "answer":
+            return "your answer"
+        return f"your {self.label(output)}"
 
 
 def forward_id(name: str) -> str:

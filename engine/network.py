@@ -49,7 +49,7 @@ def network_nodes(spec: Mapping[str, Any]) -> tuple[tuple[Node, ...], dict]:
         leaf_nodes.append(Node(w, "param", (), f"{w} (weights of layer {number})"))
         operands = (previous, w)
         if layer.get("b") is not None:
-            leaves[b] = _array(layer["b"])
+            leaves[b] = _bias(layer["b"], convention)
             leaf_nodes.append(Node(b, "param", (), f"{b} (bias of layer {number})"))
             operands += (b,)
         product = f"{previous} @ {w}" if convention == "row" else f"{w} @ {previous}"
@@ -236,6 +236,16 @@ def loss_gradient(loss: str, a, target):
 
 def _array(value) -> np.ndarray:
     return np.array(value, dtype=np.float64)
+
+
+def _bias(value, convention: str) -> np.ndarray:
+    """A bias as the matrix it is added as: a 1-D ``[0.1, -0.2]`` is a row (1 x n)
+    in the row convention and a column (n x 1) in the column one, so its
+    gradient has that shape too."""
+    b = _array(value)
+    if b.ndim == 1:
+        return b.reshape(1, -1) if convention == "row" else b.reshape(-1, 1)
+    return b
 
 
 def spec_errors(spec: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -22,7 +22,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import sympy
+
 from engine import network
+from engine.equivalence import equivalent
+from engine.expressions import ParseError, parse
 from engine.program import (
     RESERVED,
     ProgramError,
@@ -41,7 +45,14 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 # The fields each kind reads; anything else is a typo an author must hear about
 # (a misspelled ``tolerence`` would otherwise leave the default in force).
 _COMMON_FIELDS = ("kind", "prompt", "tolerance")
-_TRACE_FIELDS = ("randomize", "ask", "local_form", "weights", "carried_credit")
+_TRACE_FIELDS = (
+    "randomize",
+    "ask",
+    "local_form",
+    "weights",
+    "carried_credit",
+    "hint_penalty",
+)
 FIELDS = {
     "scalar_trace": (*_COMMON_FIELDS, "program", "inputs", *_TRACE_FIELDS),
     "network_trace": (
@@ -53,7 +64,7 @@ FIELDS = {
         "convention",
         *_TRACE_FIELDS,
     ),  # fmt: skip
-    "expression": (*_COMMON_FIELDS, "symbols", "answer"),
+    "expression": (*_COMMON_FIELDS, "symbols", "answer", "derivative_of"),
     "numeric": (*_COMMON_FIELDS, "answer"),
     "choice": (*_COMMON_FIELDS, "options", "multiple"),
 }
@@ -110,9 +121,24 @@ def validate(spec: Any) -> list[SpecError]:
         ]
     errors = _unknown_field_errors(spec, kind) + errors
     errors += _tolerance_errors(spec.get("tolerance"))
+    errors += _fraction_errors(spec, "hint_penalty")
     if not errors and kind in ("scalar_trace", "network_trace"):
         errors += _undefined_errors(spec)
     return errors
+
+
+def _fraction_errors(spec, field: str) -> list[SpecError]:
+    """A share of credit (``hint_penalty: 0.25``): a number from 0 to 1."""
+    value = spec.get(field)
+    if value is None:
+        return []
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 <= value <= 1
+    ):
+        return [SpecError(field, f"{field} must be a number from 0 to 1, e.g. 0.25")]
+    return []
 
 
 def spec_from_program(program: str) -> dict:
@@ -354,8 +380,6 @@ def _prompt_errors(spec) -> list[SpecError]:
 
 
 def _expression_errors(spec) -> list[SpecError]:
-    from engine.expressions import ParseError, parse
-
     symbols = spec.get("symbols", [])
     if not isinstance(symbols, list) or not all(
         isinstance(s, str) and _IDENTIFIER.match(s) for s in symbols
@@ -365,9 +389,38 @@ def _expression_errors(spec) -> list[SpecError]:
     if not isinstance(answer, str) or not answer.strip():
         return [SpecError("answer", "answer must be an expression, e.g. 2*v")]
     try:
-        parse(answer, symbols)
+        expected = parse(answer, symbols)
     except ParseError as error:
         return [SpecError("answer", f"column {error.column}: {error.message}")]
+    return _derivative_of_errors(spec.get("derivative_of"), expected, symbols)
+
+
+def _derivative_of_errors(of, expected, symbols) -> list[SpecError]:
+    """``derivative_of``: the function whose derivative (with respect to the first
+    symbol) the answer is; grading then diagnoses a wrong answer as the trace's
+    local step of that function would be."""
+    if of is None:
+        return []
+    if not isinstance(of, str) or not symbols:
+        return [
+            SpecError(
+                "derivative_of",
+                "derivative_of must be an expression in the symbols, e.g. v**2",
+            )
+        ]
+    try:
+        function = parse(of, symbols)
+    except ParseError as error:
+        return [SpecError("derivative_of", f"column {error.column}: {error.message}")]
+    derivative = function.diff(sympy.Symbol(symbols[0]))
+    if equivalent(derivative, expected, symbols) is False:
+        return [
+            SpecError(
+                "derivative_of",
+                f"the derivative of {of} with respect to {symbols[0]} is not the "
+                "answer: check both",
+            )
+        ]
     return []
 
 

@@ -57,6 +57,7 @@ class Call:
 class Matrix:
     rows: tuple[tuple["Node", ...], ...]
     column: int = 0
+    flat: bool = False  # written ``[a, b]``: one row of entries with no orientation
 
 
 Node = Number | Name | Constant | Unary | Binary | Call | Matrix

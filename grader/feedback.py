@@ -9,6 +9,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from engine.graph import StepId
+
 CORRECT = "Correct."
 MISSING = "No answer given."
 NOT_A_CHOICE = "{given!r} is not one of the options; choose from {keys}."
@@ -28,7 +30,22 @@ TOO_COMPLEX = (
 TOO_LARGE = (
     "This number is too large to work with (beyond about 1e308): check the exponent."
 )
-WRONG_SHAPE = "This matrix has shape {given}, but the step needs shape {needed}."
+WRONG_SHAPE = "This is {given}, but this step needs {needed}."
+HINTED = "(You took a hint on this step, so it earns part of its credit.)"
+NEAR_MISS = (
+    "Close, but not within this step's tolerance: keep more digits ({digits}) "
+    "and round only at the end."
+)
+EXP_OWN_VALUE = (
+    "exp is its own derivative, so reusing the forward value of {node} is the right "
+    "idea; but your {node} is not right, and this takes its error along: recompute "
+    "{node} = exp({parent})."
+)
+SAME_FACTOR_TWICE = (
+    "{parent} is both factors of {node} = {parent}·{parent}, so it reaches {node} "
+    "along two paths: add the contribution of each factor (or use the power rule on "
+    "{parent}²)."
+)
 UNDECIDED = (
     "This expression could not be checked automatically: try writing it more simply."
 )
@@ -123,10 +140,37 @@ def format_value(value) -> str:
     return f"{number:.6g}"
 
 
-def step_label(step_id: str) -> str:
-    """``forward:v`` -> ``v``; other ids stay as they are (``grad:x``)."""
-    family, _, rest = step_id.partition(":")
-    return rest if family == "forward" else step_id
+def step_label(step_id: str, output: str) -> str:
+    """A step as the trace table labels it: ``forward:v`` -> ``v``, ``grad:x`` -> ``∂z/∂x``."""
+    return StepId.parse(step_id).label(output)
+
+
+def shape_name(shape: tuple[int, ...]) -> str:
+    """``(2, 1)`` -> "a 2x1 matrix (one column)"; ``()`` -> "a single number".
+
+    Examples
+    ========
+    >>> shape_name((1, 3)), shape_name((2, 2)), shape_name((2,))
+    ('a 1x3 matrix (one row)', 'a 2x2 matrix', 'a list of 2 numbers')
+    """
+    if int(np.prod(shape)) == 1:
+        return "a single number"
+    if len(shape) == 1:
+        return f"a list of {shape[0]} numbers"
+    rows, columns = shape[0], shape[1]
+    if rows == 1:
+        return f"a 1x{columns} matrix (one row)"
+    if columns == 1:
+        return f"a {rows}x1 matrix (one column)"
+    return f"a {rows}x{columns} matrix"
+
+
+def wrong_shape(given: tuple[int, ...], needed: tuple[int, ...]) -> str:
+    return WRONG_SHAPE.format(given=shape_name(given), needed=shape_name(needed))
+
+
+def near_miss(digits: str) -> str:
+    return NEAR_MISS.format(digits=digits)
 
 
 def misconception(code: str, node: str = "") -> str:
@@ -140,15 +184,17 @@ def wrong(step_id: str) -> str:
     return template.format(node=node, parent=parent)
 
 
-def carried(nearest: str, nearest_value, root: str, root_value) -> str:
+def carried(nearest: str, nearest_value, root: str, root_value, output: str) -> str:
     """The message of a step that is right for the student's own earlier values."""
+    near, first = StepId.parse(nearest), StepId.parse(root)
+    where = f"the error is in {first.named(output)}."
     if nearest == root:
         return (
-            f"Consistent with your {step_label(root)} = {format_value(root_value)}; "
-            f"the error is in {root}."
+            f"Consistent with your {near.label(output)} = "
+            f"{format_value(root_value)}; {where}"
         )
     return (
-        f"Consistent with your {step_label(nearest)} = {format_value(nearest_value)}, "
-        f"which follows from your {step_label(root)} = {format_value(root_value)}; "
-        f"the error is in {root}."
+        f"Consistent with your {near.label(output)} = {format_value(nearest_value)}, "
+        f"which follows from your {first.label(output)} = {format_value(root_value)}; "
+        f"{where}"
     )

@@ -17,12 +17,15 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import numpy as np
 import sympy
 
 from engine.equivalence import equivalent
+from engine.graph import StepId
+from engine.trace import trace as build_trace
 from grader import feedback
 from grader.budget import Budget
-from grader.grading import (
+from grader.cells import (
     DEFAULT_ASK,
     DEFAULT_TOLERANCE,
     Cell,
@@ -31,11 +34,19 @@ from grader.grading import (
     close,
     grade_result,
     invalid_result,
-    need_number,
-    read_cell,
     read_or_result,
+    shaped_like,
+    step_reader,
+    trace_symbols,
 )
-from grader.misconceptions import Believed, candidates, symbolic_candidates
+from grader.misconceptions import (
+    OWN_DERIVATIVE,
+    Believed,
+    candidates,
+    squares_parent,
+    symbolic_candidates,
+)
+from grader.near_miss import digits_wanted, is_near_miss
 from grader.results import CARRIED, CORRECT, INCORRECT, GradeResult, StepResult
 
 logger = logging.getLogger(__name__)
@@ -143,7 +154,8 @@ class TraceMarking:
         self.tolerance = spec.get("tolerance") or DEFAULT_TOLERANCE
         self.local_form = spec.get("local_form", "either")
         self.carried_credit = float(spec.get("carried_credit", 1.0))
-        self.symbols = tuple(n.name for n in trace.nodes if n.op != "const")
+        self.symbols = trace_symbols(trace)
+        self.read = step_reader(spec, trace)
         self.leaves = [
             n.name for n in trace.nodes if n.op in ("input", "param", "const")
         ]
@@ -154,24 +166,12 @@ class TraceMarking:
         }
         node_exprs = getattr(trace, "node_exprs", None) or {}
         self.canonical = {n: node_exprs.get(n, sympy.Symbol(n)) for n in self.symbols}
+        self.nodes = {n.name: n for n in trace.nodes}
         self.order = {
             s: i for i, s in enumerate(trace.steps(["forward", "local", "grad"]))
         }
 
     # Reading -----------------------------------------------------------------
-
-    def read(self, step_id: str, text: str) -> Cell:
-        cell = read_cell(text, self.symbols)
-        family = step_id.split(":", 1)[0]
-        if family != "local" or self.local_form == "numeric":
-            need_number(cell)
-        elif (
-            self.local_form == "symbolic"
-            and not cell.names
-            and getattr(self.trace.symbolic[step_id], "free_symbols", None)
-        ):
-            raise CellError(feedback.EXPRESSION_EXPECTED)
-        return cell
 
     def believed_values(
         self, cells: Mapping[str, Cell], budget: Budget
@@ -181,7 +181,11 @@ class TraceMarking:
         A symbolic answer that cannot be evaluated within its budget gives no
         value here (its own check marks it).
         """
-        overrides = {s: c.value for s, c in cells.items() if c.value is not None}
+        overrides = {
+            s: shaped_like(c.value, self.trace.values[s])
+            for s, c in cells.items()
+            if c.value is not None
+        }
         basis = self._recompute(overrides)
         symbolic = {s: c for s, c in cells.items() if c.value is None}
         if symbolic:
@@ -244,13 +248,10 @@ class TraceMarking:
             believed = Believed(self.trace, values, self.spec)
             try:
                 found = candidates(believed, step_id)
-            except (
-                ArithmeticError,
-                ValueError,
-                TypeError,
-                KeyError,
-                IndexError,
-            ) as error:
+            except (ArithmeticError, ValueError) as error:
+                # The student's numbers leave a rule's domain (a power of a
+                # negative, a shape that does not multiply): no diagnosis.
+                # Any other failure is a bug in a rule, and is not hidden.
                 logger.info("No diagnosis for %s: %s", step_id, error)
                 found = []
             for code, buggy in found:
@@ -280,8 +281,13 @@ class TraceMarking:
 
     def expected(self, step_id: str) -> str:
         value = feedback.format_value(self.trace.values[step_id])
-        if step_id.startswith("local:") and self.local_form != "numeric":
-            return f"{sympy.sstr(self.trace.symbolic[step_id])} = {value}"
+        formula = self.trace.symbolic.get(step_id) if self.trace.symbolic else None
+        if (
+            step_id.startswith("local:")
+            and self.local_form != "numeric"
+            and getattr(formula, "free_symbols", None)
+        ):
+            return f"{sympy.sstr(formula)} = {value}"
         return value
 
     def mark(self, steps: list[str], answers: Mapping[str, Any]) -> list[StepResult]:
@@ -323,7 +329,6 @@ class TraceMarking:
     def step_result(self, s, cell, verdict, statuses, known) -> StepResult:
         status, code = verdict
         shown = {"interpreted": cell.interpreted, "expected": self.expected(s)}
-        node = s.split(":", 1)[1].split("/")[0]
         if status == CORRECT:
             return StepResult(s, CORRECT, 1.0, feedback.CORRECT, **shown)
         if status == CARRIED:
@@ -338,7 +343,11 @@ class TraceMarking:
             )
             if found is not None:
                 message = feedback.carried(
-                    found.nearest, known[found.nearest], found.root, known[found.root]
+                    found.nearest,
+                    known[found.nearest],
+                    found.root,
+                    known[found.root],
+                    self.trace.output,
                 )
                 return StepResult(
                     s,
@@ -349,17 +358,42 @@ class TraceMarking:
                     **shown,
                 )
             status = INCORRECT
-        if code:
-            message = feedback.misconception(code, node)
-        else:
-            message = feedback.wrong(s)
+        message = self.wrong_message(s, cell, code, known)
         return StepResult(s, INCORRECT, 0.0, message, misconception=code, **shown)
+
+    def wrong_message(self, s: str, cell: Cell, code: str | None, known) -> str:
+        """Why step ``s`` is wrong, most specific first: the misconception, a
+        wrong shape, a near miss (more digits needed), then the step's rule."""
+        step = StepId.parse(s)
+        node = self.nodes[step.node]
+        if code == "power_rule" and step.family == "local" and squares_parent(node):
+            return feedback.SAME_FACTOR_TWICE.format(node=step.node, parent=step.parent)
+        if code:
+            return feedback.misconception(code, step.node)
+        key = self.trace.values[s]
+        value = shaped_like(cell.value, key)
+        if value is not None and np.shape(value) != np.shape(key):
+            if not (np.size(value) == 1 and np.size(key) == 1):
+                return feedback.wrong_shape(np.shape(value), np.shape(key))
+        if value is not None and any(
+            is_near_miss(value, cell.text, target, self.tolerance)
+            for target in (key, self.basis.get(s))
+        ):
+            return feedback.near_miss(digits_wanted(self.tolerance))
+        if step.family == "local" and squares_parent(node):
+            return feedback.SAME_FACTOR_TWICE.format(node=step.node, parent=step.parent)
+        if (
+            step.family == "local"
+            and node.op in OWN_DERIVATIVE
+            and value is not None
+            and close(value, known.get(f"forward:{step.node}"), self.tolerance)
+        ):
+            return feedback.EXP_OWN_VALUE.format(node=step.node, parent=step.parent)
+        return feedback.wrong(s)
 
 
 def grade_trace(spec: Mapping[str, Any], answers: Mapping[str, Any]) -> GradeResult:
     """Grade a ``scalar_trace`` or ``network_trace`` (concrete spec, no ``randomize``)."""
-    from engine.trace import trace as build_trace
-
     trace = build_trace(spec)
     ask = spec.get("ask") or DEFAULT_ASK[spec["kind"]]
     steps = trace.steps(ask)

@@ -29,6 +29,10 @@ blocks the other cells, and when *no* answered cell can be read the outcome
 is ``invalid`` (PrairieLearn's convention): courseware does not count such a
 submission as an attempt.
 
+The parts: ``grader.cells`` (reading and comparing cells, the one rule for
+what each step accepts), ``grader.single`` (the single-answer kinds),
+``grader.follow_through`` (traces) and ``grader.misconceptions`` (diagnosis).
+
 Specs of the single-answer kinds (step id ``answer``):
 
 - ``expression``: ``expected`` (text), ``symbols`` (names), optional ``tolerance``
@@ -41,366 +45,56 @@ Specs of the single-answer kinds (step id ``answer``):
 """
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
-from fractions import Fraction
-from functools import cached_property
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
-import numpy as np
-import sympy
-
-from engine import syntax
-from engine.equivalence import equivalent, numbers_match
-from engine.expressions import parse, parse_tree, to_latex, to_sympy
+from engine.specs import instantiate
 from grader import feedback
-from grader.budget import Budget, CellError, is_time_limit
-from grader.results import (
-    CORRECT,
-    GRADED,
-    INCORRECT,
-    INVALID,
-    MISSING,
-    OUTCOME_INVALID,
-    GradeResult,
-    StepResult,
-    error_result,
-)
+from grader.budget import is_time_limit
+from grader.cells import grade_result
+from grader.follow_through import grade_trace
+from grader.results import GRADED, GradeResult, error_result
+from grader.single import grade_choice, grade_expression, grade_numeric
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TOLERANCE = {"rel": 1e-3}
-# Float noise in the key (0.1 + 0.2 - 0.3) never makes a right answer wrong.
-FLOAT_NOISE = 1e-9
-DEFAULT_ASK = {
-    "scalar_trace": ("forward", "local", "grad"),
-    "network_trace": ("forward", "grad"),
+GRADERS = {
+    "scalar_trace": grade_trace,
+    "network_trace": grade_trace,
+    "expression": grade_expression,
+    "numeric": grade_numeric,
+    "choice": grade_choice,
 }
 
 
-# --- Reading cells ------------------------------------------------------------
-
-
-def _exact(node) -> Fraction | None:
-    """The exact value of plain arithmetic on numbers (the common cell), else None."""
-    if isinstance(node, syntax.Number):
-        return node.value
-    if isinstance(node, syntax.Unary):
-        value = _exact(node.operand)
-        return None if value is None else (-value if node.op == "-" else value)
-    if isinstance(node, syntax.Binary) and node.op in ("+", "-", "*", "/"):
-        left, right = _exact(node.left), _exact(node.right)
-        if left is None or right is None or (node.op == "/" and right == 0):
-            return None
-        return {"+": left + right, "-": left - right, "*": left * right}.get(
-            node.op, left / right if node.op == "/" else None
+def with_hint_penalty(result: GradeResult, spec: Mapping, hinted) -> GradeResult:
+    """``result`` with each hinted step's credit cut by ``spec["hint_penalty"]``."""
+    penalty = float(spec.get("hint_penalty") or 0)
+    hinted = set(hinted)
+    if not penalty or not hinted or result.outcome != GRADED:
+        return result
+    steps = [
+        replace(
+            step,
+            score=round(step.score * (1 - penalty), 6),
+            message=f"{step.message} {feedback.HINTED}",
         )
-    return None
-
-
-def _names(node) -> list[syntax.Name]:
-    """Every name the tree uses, left to right."""
-    if isinstance(node, syntax.Name):
-        return [node]
-    if isinstance(node, syntax.Unary):
-        return _names(node.operand)
-    if isinstance(node, syntax.Binary):
-        return _names(node.left) + _names(node.right)
-    if isinstance(node, syntax.Call):
-        return [name for arg in node.args for name in _names(arg)]
-    if isinstance(node, syntax.Matrix):
-        return [name for row in node.rows for cell in row for name in _names(cell)]
-    return []
-
-
-def _real(value) -> float | np.ndarray:
-    """A SymPy number or matrix as float(s); ``CellError`` when not finite and real."""
-    try:
-        if isinstance(value, sympy.MatrixBase):
-            array = np.array(value.evalf().tolist(), dtype=np.float64)
-        else:
-            array = np.float64(complex(value.evalf()).real)
-            if complex(value.evalf()).imag:
-                raise TypeError
-    except (TypeError, ValueError):
-        raise CellError(feedback.NOT_REAL) from None
-    if not np.all(np.isfinite(array)):
-        raise CellError(feedback.NOT_REAL)
-    return array if array.ndim else float(array)
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One cell as read: its tree, its value when it is a number, the names it uses."""
-
-    tree: Any
-    names: tuple[syntax.Name, ...]
-
-    @cached_property
-    def expr(self):
-        return to_sympy(self.tree)
-
-    @cached_property
-    def value(self) -> float | np.ndarray | None:
-        if self.names:
-            return None
-        exact = _exact(self.tree)
-        if exact is not None:
-            return float(exact)
-        if isinstance(self.tree, syntax.Matrix):
-            rows = [[_exact(c) for c in row] for row in self.tree.rows]
-            if all(v is not None for row in rows for v in row):
-                return np.array(rows, dtype=np.float64)
-        return _real(self.expr)
-
-    @cached_property
-    def interpreted(self) -> str:
-        return to_latex(self.tree)
-
-
-def read_cell(text: str, symbols) -> Cell:
-    """Parse a cell; ``ParseError`` when it cannot be read."""
-    tree = parse_tree(text, symbols)
-    return Cell(tree=tree, names=tuple(_names(tree)))
-
-
-def cell_text(answer) -> str | None:
-    """A cell's text, or None when it is empty."""
-    if answer is None:
-        return None
-    if isinstance(answer, (int, float)) and not isinstance(answer, bool):
-        answer = repr(answer)
-    if not isinstance(answer, str):
-        return None
-    return answer if answer.strip() else None
-
-
-def need_number(cell: Cell) -> float | np.ndarray:
-    if cell.names:
-        name = cell.names[0]
-        raise CellError(
-            feedback.NUMBER_EXPECTED.format(name=name.id, column=name.column),
-            name.column,
-        )
-    return cell.value
-
-
-# --- Comparing ----------------------------------------------------------------
-
-
-def _comparable(student, expected):
-    """Both as floats, or both as arrays of one shape; ``None`` when shapes differ."""
-    s = np.asarray(student, dtype=np.float64)
-    e = np.asarray(expected, dtype=np.float64)
-    if s.size == 1 and e.size == 1:
-        return float(s.reshape(())), float(e.reshape(()))
-    if s.shape != e.shape:
-        return None
-    return s, e
-
-
-def close(student, expected, tolerance) -> bool:
-    """Student's number or matrix equals the expected one within the tolerance."""
-    if student is None or expected is None:
-        return False
-    pair = _comparable(student, expected)
-    if pair is None:
-        return False
-    s, e = pair
-    if not (np.all(np.isfinite(s)) and np.all(np.isfinite(e))):
-        return False
-    if np.all(np.abs(np.subtract(s, e)) <= FLOAT_NOISE):
-        return True
-    return bool(numbers_match(s, e, tolerance))
-
-
-def _weighted_score(steps: list[StepResult], weights: Mapping[str, float]) -> float:
-    total = score = 0.0
-    for step in steps:
-        family = step.id.split(":", 1)[0]
-        weight = float(weights.get(step.id, weights.get(family, 1.0)))
-        total += weight
-        score += weight * step.score
-    return score / total if total > 0 else 0.0
-
-
-def grade_result(steps: list[StepResult], spec: Mapping) -> GradeResult:
-    read = [s for s in steps if s.status not in (INVALID, MISSING)]
-    score = _weighted_score(steps, spec.get("weights") or {})
-    if not read:
-        return GradeResult(
-            OUTCOME_INVALID, score, tuple(steps), feedback.NOTHING_READABLE
-        )
-    return GradeResult(GRADED, score, tuple(steps))
-
-
-def read_or_result(
-    step_id: str, text: str | None, read, budget: Budget | None = None
-) -> StepResult | Cell:
-    """The cell, or the ``missing``/``invalid`` result when it cannot be used.
-
-    Reading builds everything the later checks use (the number, the SymPy
-    expression, the LaTeX) under the cell's deadline (``grader.budget``).
-    """
-    if text is None:
-        return StepResult(step_id, MISSING, 0.0, feedback.MISSING)
-    try:
-        return (budget or Budget()).check(lambda: _prepared(read(text)))
-    except CellError as error:
-        return invalid_result(step_id, error)
-
-
-def _prepared(cell: Cell) -> Cell:
-    _ = cell.value  # a number that is not real (1/0) is unreadable too
-    _ = cell.interpreted
-    if cell.names:
-        _ = cell.expr
-    return cell
-
-
-def invalid_result(step_id: str, error: CellError) -> StepResult:
-    return StepResult(step_id, INVALID, 0.0, error.message, column=error.column)
-
-
-# --- Single-answer kinds ------------------------------------------------------
-
-
-def _grade_expression(spec: Mapping, answers: Mapping) -> GradeResult:
-    symbols = tuple(spec.get("symbols") or ())
-    expected = parse(str(spec.get("expected", spec.get("answer"))), symbols)
-    tolerance = spec.get("tolerance")
-    cell = read_or_result(
-        "answer", cell_text(answers.get("answer")), lambda t: read_cell(t, symbols)
-    )
-    if isinstance(cell, StepResult):
-        return grade_result([cell], spec)
-    shown = {"interpreted": cell.interpreted, "expected": str(expected)}
-    try:
-        step = Budget().check(
-            lambda: _expression_step(cell, expected, symbols, tolerance, shown)
-        )
-    except CellError as error:
-        step = invalid_result("answer", error)
-    return grade_result([step], spec)
-
-
-def _expression_step(cell: Cell, expected, symbols, tolerance, shown) -> StepResult:
-    verdict = equivalent(cell.expr, expected, symbols, tolerance)
-    if verdict:
-        step = StepResult("answer", CORRECT, 1.0, feedback.CORRECT, **shown)
-    elif verdict is None:
-        step = StepResult("answer", INCORRECT, 0.0, feedback.UNDECIDED, **shown)
-    elif equivalent(cell.expr, -expected, symbols, tolerance):
-        message = feedback.misconception("sign_error")
-        step = StepResult("answer", INCORRECT, 0.0, message, "sign_error", **shown)
-    else:
-        step = StepResult("answer", INCORRECT, 0.0, feedback.wrong("answer"), **shown)
-    return step
-
-
-def _numeric_key(expected) -> float | np.ndarray:
-    if isinstance(expected, (list, tuple)):
-        return np.array(expected, dtype=np.float64)
-    if isinstance(expected, str):
-        return need_number(read_cell(expected, ()))
-    return float(expected)
-
-
-def _grade_numeric(spec: Mapping, answers: Mapping) -> GradeResult:
-    key = _numeric_key(spec.get("expected", spec.get("answer")))
-    tolerance = spec.get("tolerance") or DEFAULT_TOLERANCE
-    cell = read_or_result(
-        "answer", cell_text(answers.get("answer")), lambda t: read_cell(t, ())
-    )
-    if isinstance(cell, StepResult):
-        return grade_result([cell], spec)
-    try:
-        step = Budget().check(lambda: _numeric_step(cell, key, tolerance))
-    except CellError as error:
-        step = invalid_result("answer", error)
-    return grade_result([step], spec)
-
-
-def _numeric_step(cell: Cell, key, tolerance) -> StepResult:
-    shown = {"interpreted": cell.interpreted, "expected": feedback.format_value(key)}
-    if close(cell.value, key, tolerance):
-        return StepResult("answer", CORRECT, 1.0, feedback.CORRECT, **shown)
-    if close(cell.value, -np.asarray(key), tolerance):
-        message = feedback.misconception("sign_error")
-        return StepResult("answer", INCORRECT, 0.0, message, "sign_error", **shown)
-    return StepResult("answer", INCORRECT, 0.0, feedback.wrong("answer"), **shown)
-
-
-def option_keys(spec: Mapping) -> list[str]:
-    """The keys a student may pick in a ``choice`` problem, in order."""
-    return list(_options(spec))
-
-
-def _options(spec: Mapping) -> dict[str, Mapping]:
-    options = {}
-    for index, option in enumerate(spec.get("options") or ()):
-        key = option.get("key", option.get("id", "abcdefghijklmnopqrstuvwxyz"[index]))
-        options[str(key)] = option
-    return options
-
-
-def _grade_choice(spec: Mapping, answers: Mapping) -> GradeResult:
-    options = _options(spec)
-    right = {k for k, o in options.items() if o.get("correct")}
-    given = answers.get("answer")
-    if isinstance(given, str):
-        picked = (
-            [p.strip() for p in given.split(",")]
-            if spec.get("multiple")
-            else [given.strip()]
-        )
-    elif isinstance(given, (list, tuple)):
-        picked = [str(p).strip() for p in given]
-    else:
-        picked = []
-    picked = [p for p in picked if p]
-    if not picked:
-        return grade_result(
-            [StepResult("answer", MISSING, 0.0, feedback.MISSING)], spec
-        )
-    unknown = [p for p in picked if p not in options]
-    if unknown:
-        message = feedback.NOT_A_CHOICE.format(
-            given=unknown[0], keys=", ".join(options)
-        )
-        return grade_result([StepResult("answer", INVALID, 0.0, message)], spec)
-    chosen = set(picked)
-    expected = ", ".join(sorted(right))
-    notes = [
-        options[p].get("feedback", "") for p in picked if options[p].get("feedback")
+        if step.id in hinted and step.score > 0
+        else step
+        for step in result.steps
     ]
-    if chosen == right:
-        message = " ".join(notes) or feedback.CORRECT
-        step = StepResult("answer", CORRECT, 1.0, message, expected=expected)
-    else:
-        hits, misses = len(chosen & right), len(chosen - right)
-        score = (
-            max(0.0, (hits - misses) / len(right))
-            if spec.get("multiple") and right
-            else 0.0
-        )
-        wrong_notes = [
-            options[p]["feedback"]
-            for p in picked
-            if p not in right and options[p].get("feedback")
-        ]
-        message = " ".join(wrong_notes) or feedback.wrong("answer")
-        step = StepResult(
-            "answer", INCORRECT, round(score, 6), message, expected=expected
-        )
-    return grade_result([step], spec)
+    return grade_result(steps, spec)
 
 
 # --- Entry point --------------------------------------------------------------
 
 
 def grade(
-    spec: Mapping[str, Any], answers: Mapping[str, Any], seed: int | None = None
+    spec: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    seed: int | None = None,
+    hinted: Iterable[str] = (),
 ) -> GradeResult:
     """Grade ``answers`` (step id -> text) against a problem ``spec`` (contract 1).
 
@@ -409,6 +103,8 @@ def grade(
     spec: the problem's spec; with ``randomize`` it is instantiated with ``seed``.
     answers: step id -> the text the student typed (``answer`` for single-answer kinds).
     seed: the variant's seed.
+    hinted: steps the student took a hint on; each earns ``1 - hint_penalty``
+        (``spec["hint_penalty"]``, default 0) of its credit.
 
     Returns
     =======
@@ -422,28 +118,14 @@ def grade(
     >>> grade({"kind": "numeric", "expected": 0.5}, {"answer": "1/2"}).score
     1.0
     """
-    # Trace grading lives in grader.follow_through, which reads cells with the
-    # helpers above; importing it here keeps the two modules from importing
-    # each other at load time.
-    from grader.follow_through import grade_trace
-
     kind = spec.get("kind") if isinstance(spec, Mapping) else None
     try:
         if "randomize" in spec:
-            from engine.specs import instantiate
-
             spec = instantiate(spec, seed)
         answers = answers if isinstance(answers, Mapping) else {}
-        graders = {
-            "scalar_trace": grade_trace,
-            "network_trace": grade_trace,
-            "expression": _grade_expression,
-            "numeric": _grade_numeric,
-            "choice": _grade_choice,
-        }
-        if kind not in graders:
+        if kind not in GRADERS:
             raise ValueError(f"unknown problem kind {kind!r}")
-        return graders[kind](spec, answers)
+        return with_hint_penalty(GRADERS[kind](spec, answers), spec, hinted)
     except Exception as error:
         if is_time_limit(error):
             raise

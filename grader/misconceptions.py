@@ -72,11 +72,27 @@ def _operands(node) -> tuple:
 
 
 def _exponent(node):
-    """``n`` of a ``pow`` node ``p**n`` with a constant ``n``, else ``None``."""
+    """``n`` when the node is a power ``p**n`` of its parent with a constant ``n``:
+    ``p**n``, ``sqrt(p)`` (n = 1/2) and ``p*p`` (n = 2); else ``None``."""
     operands = _operands(node)
     if node.op == "pow" and len(operands) == 2 and not isinstance(operands[1], str):
         return operands[1]
+    if node.op == "sqrt":
+        return sympy.Rational(1, 2)
+    if node.op == "mul" and len(operands) == 2 and operands[0] == operands[1]:
+        return 2
     return None
+
+
+def squares_parent(node) -> bool:
+    """``p*p``: a product whose two factors are the same parent."""
+    operands = _operands(node)
+    return node.op == "mul" and len(operands) == 2 and operands[0] == operands[1]
+
+
+# Functions whose derivative is their own value: giving the forward value as
+# the local derivative is no mistake there.
+OWN_DERIVATIVE = ("exp",)
 
 
 def _partner(node, parent: str):
@@ -97,7 +113,7 @@ def _buggy_local_factors(b: Believed, child: str, parent: str) -> Iterator[Candi
     if _partner(node, parent) is not None:
         yield "local_swapped", p
     n = _exponent(node)
-    if n is not None:
+    if n is not None and (p > 0 or float(n).is_integer()):
         n = float(n)
         if p != 0 or n > 1:
             yield "power_rule", p ** (n - 1)
@@ -107,7 +123,8 @@ def _buggy_local_factors(b: Believed, child: str, parent: str) -> Iterator[Candi
     if node.op == "relu":
         yield "relu_derivative", 1.0 if p <= 0 else 0.0
         yield "relu_derivative", p
-    yield "forward_value_for_derivative", float(b.value(child))
+    if node.op not in OWN_DERIVATIVE:
+        yield "forward_value_for_derivative", float(b.value(child))
 
 
 def local_candidates(b: Believed, step_id: str) -> list[Candidate]:
@@ -309,7 +326,7 @@ def symbolic_candidates(trace, step_id: str) -> list[Candidate]:
         if node.op == "relu":
             yield "relu_derivative", sympy.Integer(1)
             yield "relu_derivative", P
-        if own is not None:
+        if own is not None and node.op not in OWN_DERIVATIVE:
             yield "forward_value_for_derivative", own
         yield "sign_error", -expected
 

@@ -17,7 +17,14 @@ from typing import Any
 from engine.expressions import ParseError, parse_tree, to_latex
 from grader import feedback
 from grader.budget import Budget
-from grader.grading import Cell, option_keys, read_cell, read_or_result
+from grader.cells import (
+    Cell,
+    read_cell,
+    read_or_result,
+    step_reader,
+    trace_symbols,
+)
+from grader.single import option_keys
 
 PREVIEW_SECONDS = 0.5
 EMPTY = "Empty: this cell will count as missing. Type an expression or a number."
@@ -40,17 +47,24 @@ class Preview:
 def preview(
     spec: Mapping[str, Any],
     text: str,
-    symbols,
+    symbols=(),
     seconds: float = PREVIEW_SECONDS,
     budget: Budget | None = None,
+    *,
+    step_id: str = "answer",
+    trace=None,
 ) -> Preview:
-    """How grading will read ``text`` in a cell of a problem with ``spec``.
+    """How grading will read ``text`` in cell ``step_id`` of a problem with ``spec``.
 
     Parameters
     ==========
-    spec: the problem's spec (only ``kind`` and a choice's ``options`` are used).
+    spec: the problem's spec (its ``kind``, a trace's ``local_form``, an
+        expression's ``symbols``, a choice's ``options``).
     text: the student's text, untrusted.
-    symbols: the names the cell may use.
+    symbols: the names the cell may use, when no ``trace`` is given.
+    step_id, trace: the cell and the variant's trace: the cell is read by
+        grading's own rule (``grader.cells.step_reader``), so "this step asks
+        for a number" shows here before it shows in a result.
     seconds: the hard deadline of the whole preview.
     budget: shared by the cells of one request instead (``previews_budget``);
         once it is spent, cells are only parsed (the grammar's limits bound
@@ -63,6 +77,8 @@ def preview(
     '\\\\frac{1}{2}'
     >>> preview({"kind": "numeric"}, "2*(3", []).column
     3
+    >>> preview({"kind": "numeric"}, "2*v", ["v"]).message[:29]
+    'This step asks for a number, '
     """
     if spec.get("kind") == "choice":
         keys = option_keys(spec)
@@ -73,9 +89,16 @@ def preview(
     if not text.strip():
         return Preview(False, message=EMPTY)
     budget = budget or previews_budget(seconds)
+    if trace is not None:
+        symbols = trace_symbols(trace)
+        reader = step_reader(spec, trace)
+    elif spec.get("kind") in ("expression", "numeric"):
+        reader = step_reader({**spec, "symbols": list(symbols)})
+    else:
+        reader = lambda _step, t: read_cell(t, symbols)  # noqa: E731
     if budget.seconds() <= 0:
         return _syntax_only(text, symbols)
-    read = read_or_result("preview", text, lambda t: read_cell(t, symbols), budget)
+    read = read_or_result(step_id, text, lambda t: reader(step_id, t), budget)
     if isinstance(read, Cell):
         return Preview(True, latex=read.interpreted)
     return Preview(

@@ -33,6 +33,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from kombu.exceptions import ChannelError
 
+from courseware.hints import hinted_steps
 from courseware.models import StepResult, Submission
 from grader import feedback
 from grader.grading import grade
@@ -181,6 +182,7 @@ def _grade_safely(submission: Submission) -> GradeResult:
             submission.problem_version.spec,
             submission.answers,
             seed=submission.variant.seed,
+            hinted=hinted_steps(submission),
         )
     except Exception as error:
         if type(error).__name__ in ("SoftTimeLimitExceeded", "TimeLimitExceeded"):

@@ -288,7 +288,7 @@ class ProblemAuthorSerializer(serializers.ModelSerializer):
     """A problem as its instructors see and edit it, spec included."""
 
     lesson = serializers.PrimaryKeyRelatedField(queryset=Lesson.objects.all())
-    spec = serializers.JSONField(help_text="Contract 1 of DESIGN.md.")
+    spec = serializers.JSONField(help_text="Contract 1 of docs/contracts.md.")
 
     class Meta:
         model = Problem

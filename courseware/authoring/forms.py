@@ -29,7 +29,7 @@ class ProblemAdminForm(forms.ModelForm):
             attrs={"rows": 22, "cols": 90, "class": "spec-text", "spellcheck": "false"}
         ),
         help_text=(
-            "YAML (or JSON), contract 1 of DESIGN.md. Saving checks it and names the "
+            "YAML (or JSON), contract 1 of docs/contracts.md. Saving checks it and names the "
             "line and field of every problem; a problem that students have answered "
             "gets a new version."
         ),

@@ -25,7 +25,8 @@ import numpy as np
 
 from engine.specs import instantiate
 from engine.trace import trace
-from grader.grading import DEFAULT_ASK, grade
+from grader.cells import DEFAULT_ASK
+from grader.grading import grade
 
 TEMPLATE = re.compile(
     r"\{key\}\s*(?:([+\-*])\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?))?"

@@ -333,6 +333,15 @@
       score.appendChild(document.createTextNode(". " + counts(payload.steps) + "."));
       body.appendChild(score);
       if (payload.message) { body.appendChild(element("p", null, payload.message)); }
+      if (payload.outcome === "graded" && document.getElementById("graph")) {
+        var more = element("p");
+        var replayLink = element("a", null, "Replay the backward pass with your numbers");
+        var quizSlug = form.getAttribute("data-quiz");
+        replayLink.href = "?submission=" + encodeURIComponent(payload.id) +
+          (quizSlug ? "&quiz=" + encodeURIComponent(quizSlug) : "") + "#replay";
+        more.appendChild(replayLink);
+        body.appendChild(more);
+      }
     }
     document.getElementById("attempts-left").textContent = "Attempts left: " +
       (payload.attempts_left === null ? "unlimited" : payload.attempts_left);

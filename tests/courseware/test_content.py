@@ -131,6 +131,12 @@ def test_content_covers_the_lesson():
     problems = {path.stem: yaml.safe_load(path.read_text()) for path in problem_files()}
     kinds = [p["kind"] for p in problems.values()]
     assert kinds.count("choice") >= 5
+    # Every question a prompt asks has its answer cells (issue 16): the path to
+    # dz/dx, how a fan-out's gradients combine, what each layer did to the blame.
+    for question in ("work-this-path", "fan-out-combine", "three-layer-blame"):
+        assert problems[question]["kind"] == "choice"
+    asks_more = [s for s, p in problems.items() if "say in one sentence" in p["prompt"]]
+    assert not asks_more
     assert {"scalar_trace", "network_trace", "expression", "numeric", "choice"} <= set(
         kinds
     )
@@ -143,7 +149,8 @@ def test_content_covers_the_lesson():
     for problem in problems.values():
         if problem["kind"] == "choice":
             options = problem["spec"]["options"]
-            assert sum(o["correct"] for o in options) == 1
+            right = sum(o["correct"] for o in options)
+            assert right >= 1 if problem["spec"].get("multiple") else right == 1
             assert all(o["feedback"] for o in options)  # per-option feedback
 
 
@@ -173,7 +180,7 @@ def key_answers(spec: dict) -> dict[str, str]:
             for step, value in values.items()
         }
     if spec["kind"] == "choice":
-        return {"answer": next(o["key"] for o in spec["options"] if o["correct"])}
+        return {"answer": ",".join(o["key"] for o in spec["options"] if o["correct"])}
     return {"answer": str(spec["answer"])}
 
 

@@ -157,4 +157,4 @@ def test_carried_network_message_quotes_the_students_matrix():
     )
     found = result.step("grad:W2")
     assert found.status == "carried"
-    assert "[[-1]]" in found.message and "grad:z2" in found.message
+    assert "[[-1]]" in found.message and "your ∂loss/∂z2" in found.message

@@ -121,7 +121,10 @@ def test_a_later_answer_right_for_the_students_own_value_is_carried():
     assert z.status == "carried"
     assert z.score == 1.0
     assert z.builds_on == "forward:v"
-    assert z.message == "Consistent with your v = 8; the error is in forward:v."
+    assert (
+        z.message
+        == "Consistent with your v = 8; the error is in your forward value of v."
+    )
     assert "49" not in z.message
 
 
@@ -160,7 +163,7 @@ def test_follow_through_chain_names_the_earliest_wrong_step():
     w = result.step("forward:w")
     assert w.message == (
         "Consistent with your v = 8, which follows from your u = 7; "
-        "the error is in forward:u."
+        "the error is in your forward value of u."
     )
     # dz/dx = dz/du * y uses y = 3: 144 * 3 = 432.
     assert statuses["grad:x"] == "carried"

@@ -7,7 +7,8 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from grader.grading import DEFAULT_TOLERANCE, close, grade
+from grader.cells import DEFAULT_TOLERANCE, close
+from grader.grading import grade
 from grader.misconceptions import CODES
 
 SETTINGS = settings(

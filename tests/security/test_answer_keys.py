@@ -92,6 +92,16 @@ def _student_view(world, role: str = "student") -> dict[str, str]:
         content_type="application/json",
     )
     bodies["page validate"] = page_validate.content.decode()
+    hint_url = reverse(
+        "courseware:hint",
+        args=[world.course.slug, world.lesson.slug, world.leak_check.slug],
+    )
+    for step in ("forward:u", "local:u/x", "grad:v", "grad:x"):
+        shown = client.post(
+            hint_url, {"step_id": step}, content_type="application/json"
+        )
+        assert shown.status_code == 200, shown.content
+        bodies[f"hint {step}"] = shown.content.decode()
     submitted = client.post(
         "/api/v1/submissions/",
         {"problem": world.leak_check.pk, "answers": {"forward:u": "2"}},

@@ -67,6 +67,7 @@ MATRIX = {
     "courseware:quiz": ("GET", "login 200 200 200 404"),
     "courseware:problem": ("GET", "login 200 200 200 404"),
     "courseware:validate": ("POST", "login 400 400 400 404"),
+    "courseware:hint": ("POST", "login 400 400 400 404"),
     "courseware:submission-status": ("GET", "login 200 404 200 404"),
     "courseware:gradient-depth": ("GET", "login 200 200 200 200"),
 }

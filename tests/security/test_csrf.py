@@ -63,7 +63,7 @@ def test_the_live_preview_needs_the_token_header(world):
         "courseware:validate",
         args=[world.course.slug, world.lesson.slug, world.problem.slug],
     )
-    body = {"step_id": "forward:u", "text": "x*y"}
+    body = {"step_id": "forward:u", "text": "2*3"}
     assert client.post(url, body, content_type="application/json").status_code == 403
     token = _token(client, page)
     response = client.post(

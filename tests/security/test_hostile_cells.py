@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from grader import feedback, grading
+from grader import cells, feedback
 from grader.budget import CELL_SECONDS, SUBMISSION_SECONDS
 from grader.grading import grade
 from grader.preview import PREVIEW_SECONDS, preview
@@ -160,10 +160,8 @@ def test_a_slow_preview_is_stopped_in_a_request_thread_too():
 def test_the_preview_reads_a_cell_as_grading_does():
     for text in HOSTILE_TEXTS:
         shown = preview(WORK_THIS, text, SYMBOLS)
-        read = grading.read_or_result(
-            "c", text, lambda t: grading.read_cell(t, SYMBOLS)
-        )
-        if isinstance(read, grading.Cell):
+        read = cells.read_or_result("c", text, lambda t: cells.read_cell(t, SYMBOLS))
+        if isinstance(read, cells.Cell):
             assert shown.ok and shown.latex == read.interpreted, text
         else:
             assert not shown.ok and shown.message == read.message, text

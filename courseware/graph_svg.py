@@ -23,6 +23,8 @@ from html import escape
 
 import numpy as np
 
+from engine.functions import FUNCTIONS
+
 NODE_W, NODE_H, LINE_H = 108, 76, 15
 LAYER_GAP = {False: 48, True: 44}  # the gap between layers, by ``vertical``
 SLOT_GAP, DUMMY = 12, 12  # between neighbours in a layer; a passing edge's slot
@@ -33,9 +35,8 @@ LEAF_OPS = {"input", "param", "const"}
 
 OP_SYMBOLS = {
     "add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−x",
-    "exp": "exp", "log": "log", "sqrt": "√", "abs": "|x|", "sin": "sin",
-    "cos": "cos", "tanh": "tanh", "sigmoid": "σ", "relu": "relu",
-    "linear": "linear", "identity": "identity", "loss": "loss",
+    **{name: record.label for name, record in FUNCTIONS.items()},
+    "linear": "linear", "softmax": "softmax", "loss": "loss",
     "input": "input", "param": "parameter", "const": "constant",
 }  # fmt: skip
 

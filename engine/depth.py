@@ -5,7 +5,7 @@ A chain of ``depth`` layers h_1, ..., h_n of ``width`` units each:
 - plain:    h_{l+1} = f(W_l h_l)
 - residual: h_{l+1} = h_l + f(W_l h_l)
 
-with f in sigmoid, tanh, relu (or identity). ``W_l`` has independent normal
+with f any activation of ``engine.functions`` (sigmoid, tanh, relu, identity, ...). ``W_l`` has independent normal
 entries of standard deviation ``weight_scale / sqrt(width)`` and h_1 is
 standard normal, all drawn from ``seed`` in a fixed order (h_1, W_1, W_2, ...),
 so a deeper chain extends a shallower one with the same seed. The loss is
@@ -20,9 +20,10 @@ or ``I + diag(f'(W_l h_l)) W_l`` with the residual's identity path.
 
 import numpy as np
 
+from engine.functions import ACTIVATIONS, listing
 from engine.rules import ARRAY, RULES
 
-CHAIN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
+CHAIN_ACTIVATIONS = ACTIVATIONS
 
 
 def layer1_gradient(
@@ -69,7 +70,7 @@ def gradient_by_depth(
     """
     if activation not in CHAIN_ACTIVATIONS:
         raise ValueError(
-            f"unknown activation {activation!r}; use sigmoid, tanh, relu or identity"
+            f"unknown activation {activation!r}; use {listing(CHAIN_ACTIVATIONS)}"
         )
     depths = list(depths)
     if any(d < 1 for d in depths):

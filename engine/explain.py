@@ -15,10 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
+from engine.functions import FUNCTIONS
 from engine.graph import StepId
+from engine.network import LOSSES
 
-# The local derivative of each operation, in words (a hint for ``local:n/p``).
-LOCAL_RULES: Mapping[str, str] = {
+# The local derivative of each operator, in words (a hint for ``local:n/p``);
+# a function's own comes from its record (``engine.functions``).
+OPERATOR_RULES: Mapping[str, str] = {
     "add": "A sum passes change through unchanged: its derivative with respect to "
     "each term is 1.",
     "sub": "A difference: the derivative is +1 for the first term and -1 for the "
@@ -28,27 +31,10 @@ LOCAL_RULES: Mapping[str, str] = {
     "div": "For a quotient a/b: d/da = 1/b and d/db = -a/b².",
     "pow": "The power rule: d(v^n)/dv = n·v^(n-1).",
     "neg": "Negation flips the sign: the derivative is -1.",
-    "exp": "exp is its own derivative: d exp(v)/dv = exp(v), the forward value itself.",
-    "log": "d log(v)/dv = 1/v.",
-    "sqrt": "d sqrt(v)/dv = 1/(2·sqrt(v)): the power rule with n = 1/2.",
-    "abs": "d |v|/dv is the sign of v: 1 for v > 0, -1 for v < 0.",
-    "sin": "d sin(v)/dv = cos(v).",
-    "cos": "d cos(v)/dv = -sin(v).",
-    "tan": "d tan(v)/dv = 1 + tan²(v).",
-    "tanh": "d tanh(v)/dv = 1 - tanh²(v): reuse the forward value.",
-    "sigmoid": "d σ(v)/dv = σ(v)(1 - σ(v)): reuse the forward value.",
-    "relu": "ReLU's derivative is 1 where its input is positive and 0 elsewhere.",
 }
-ACTIVATION_DERIVATIVES: Mapping[str, str] = {
-    "identity": "1",
-    "relu": "relu'({z}) (1 where {z} > 0, else 0)",
-    "sigmoid": "{a} ⊙ (1 - {a})",
-    "tanh": "(1 - {a}²)",
-}
-LOSS_DERIVATIVES: Mapping[str, str] = {
-    "squared_error": "2({a} - target)",
-    "mse": "2({a} - target) / n",
-    "bce": "({a} - target) / ({a} ⊙ (1 - {a}))",
+LOCAL_RULES: Mapping[str, str] = {
+    **OPERATOR_RULES,
+    **{name: record.rule for name, record in FUNCTIONS.items()},
 }
 
 
@@ -107,15 +93,13 @@ class Explanation:
 
     def gradient_rule(self, name: str) -> str:
         """The backward rule that gives ``grad:name`` in a network, in names."""
-        node = self.nodes[name]
         [child] = self.trace.children(name) or [None]
         consumer = self.nodes[child]
         up = self.label(f"grad:{child}")
         row = self.trace.convention != "column"
         if consumer.op == "loss":
-            return LOSS_DERIVATIVES.get(self.trace.loss or "", "∂loss/∂{a}").format(
-                a=name
-            )
+            loss = LOSSES.get(self.trace.loss or "squared_error")
+            return loss.derivative.format(a=name) if loss else f"∂loss/∂{name}"
         if consumer.op == "linear":
             layer_input, weights = consumer.parents[0], consumer.parents[1]
             if name == layer_input:
@@ -124,8 +108,9 @@ class Explanation:
                 return f"{layer_input}ᵀ · {up}" if row else f"{up} · {layer_input}ᵀ"
             axis = "rows" if row else "columns"
             return f"{up} summed over its {axis} (one per example)"
-        rule = ACTIVATION_DERIVATIVES.get(consumer.op, f"{consumer.op}'({name})")
-        return f"{up} ⊙ {rule.format(z=name, a=child)}" if node else up
+        if consumer.op == "identity":
+            return up
+        return f"{up} ⊙ {consumer.op}'({name})"
 
     # Hints --------------------------------------------------------------------
 
@@ -148,10 +133,12 @@ class Explanation:
                 "only, holding the node's other inputs fixed."
             )
         if self.trace.kind == "network_trace":
+            [child] = self.trace.children(step.node) or [""]
+            rule = LOCAL_RULES.get(self.nodes[child].op, "") if child else ""
             return (
                 f"{self.label(step_id)} = {self.gradient_rule(step.node)}: "
-                "use your forward values and the gradient arriving from above."
-            )
+                f"use your forward values and the gradient arriving from above. {rule}"
+            ).strip()
         terms = self.gradient_terms(step.node)
         paths = (
             f"{step.node} has {len(terms)} paths to {self.output}: add them."

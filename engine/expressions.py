@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 import sympy
 
+from engine.functions import FUNCTIONS as RECORDS
 from engine.grammar import (
     CONSTANTS,
     FUNCTIONS,
@@ -152,12 +153,13 @@ def _height(node: Node) -> float:
     if isinstance(node, Unary):
         return _height(node.operand)
     if isinstance(node, Call):
-        inner = _height(node.args[0])
-        if node.func == "exp":
+        record = RECORDS[node.func]
+        inner = max(_height(argument) for argument in node.args)
+        if record.grows_like_exp:
             _check_exponent(node.args[0], node.column)
         if node.func == "log" and _constant_value(node.args[0]) == 0:
             raise ParseError("log(0) is undefined", node.column)
-        return inner if node.func in ("sqrt", "abs") else 0.0
+        return inner if record.keeps_size else 0.0
     left, right = _height(node.left), _height(node.right)
     if node.op in "+-":
         height = left + right + 1 if _is_constant(node) else 0.0
@@ -202,15 +204,8 @@ def _is_constant(node: Node) -> bool:
     if isinstance(node, Unary):
         return _is_constant(node.operand)
     if isinstance(node, Call):
-        return _is_constant(node.args[0])
+        return all(map(_is_constant, node.args))
     return _is_constant(node.left) and _is_constant(node.right)
-
-
-_FLOAT_FUNCTIONS = {
-    "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "abs": abs,
-    "sin": math.sin, "cos": math.cos, "tan": math.tan, "tanh": math.tanh,
-    "sigmoid": lambda v: 1 / (1 + math.exp(-v)), "relu": lambda v: max(0.0, v),
-}  # fmt: skip
 
 
 def _approximate(node: Node) -> float | None:
@@ -231,7 +226,7 @@ def _float_value(node: Node) -> float:
         value = _float_value(node.operand)
         return -value if node.op == "-" else value
     if isinstance(node, Call):
-        return float(_FLOAT_FUNCTIONS[node.func](_float_value(node.args[0])))
+        return float(RECORDS[node.func].float(*map(_float_value, node.args)))
     left, right = _float_value(node.left), _float_value(node.right)
     if node.op == "+":
         return left + right
@@ -249,15 +244,6 @@ def _float_value(node: Node) -> float:
 # -- SymPy construction ------------------------------------------------------------
 
 
-def _sigmoid(x: sympy.Expr) -> sympy.Expr:
-    return sympy.Integer(1) / (1 + sympy.exp(-x))
-
-
-SYMPY_FUNCTIONS = {
-    "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs,
-    "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "tanh": sympy.tanh,
-    "sigmoid": _sigmoid, "relu": lambda x: sympy.Max(sympy.Integer(0), x),
-}  # fmt: skip
 SYMPY_CONSTANTS = {"pi": sympy.pi, "e": sympy.E}
 
 
@@ -272,7 +258,7 @@ def _expr(node: Node) -> sympy.Expr:
         operand = _expr(node.operand)
         return -operand if node.op == "-" else operand
     if isinstance(node, Call):
-        result = SYMPY_FUNCTIONS[node.func](_expr(node.args[0]))
+        result = RECORDS[node.func].sympy(*map(_expr, node.args))
         return _defined(result, node.column)
     if isinstance(node, Matrix):
         raise ParseError("A matrix must be the whole answer", node.column)

@@ -8,7 +8,8 @@ the exact column and say what to try. Precedence, loosest first::
     factor  := ('+' | '-') factor | power
     power   := postfix ('**' | '^') factor
     postfix := primary superscript*          # x² is x**2
-    primary := number | name | function '(' expr ')' | '(' expr ')' | '√' primary
+    primary := number | name | function '(' expr (',' expr)* ')'
+             | '(' expr ')' | '√' primary
 
 A matrix ``[[a, b], [c, d]]`` may only be the whole answer. Nothing here touches
 SymPy: all limits (length, depth, digits) are enforced before any maths is done.
@@ -16,6 +17,7 @@ SymPy: all limits (length, depth, digits) are enforced before any maths is done.
 
 import difflib
 
+from engine.functions import TYPED
 from engine.syntax import Binary, Call, Constant, Matrix, Name, Node, Number, Unary
 from engine.tokens import MAX_DIGITS, MAX_LENGTH, ParseError, Token, tokenize
 
@@ -23,17 +25,21 @@ __all__ = ["MAX_DIGITS", "MAX_LENGTH", "ParseError", "parse_syntax", "suggest"]
 
 MAX_DEPTH = 50
 
-FUNCTIONS = (
-    "exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
-)  # fmt: skip
-FUNCTION_ALIASES = {"ln": "log"}
+# The function names a student may type (canonical first) and their aliases.
+FUNCTIONS = tuple(dict.fromkeys(record.name for record in TYPED.values()))
+FUNCTION_ALIASES = {
+    alias: record.name for alias, record in TYPED.items() if alias != record.name
+}
+ARITY = {record.name: record.arity for record in TYPED.values()}
 CONSTANTS = ("pi", "e")
 # Names a student may reach for; each maps to what to type instead.
 SUGGESTIONS = {
-    "sigma": "sigmoid", "sig": "sigmoid", "logistic": "sigmoid", "σ": "sigmoid",
-    "ReLU": "relu", "Relu": "relu", "RELU": "relu", "max": "relu",
-    "Abs": "abs", "π": "pi", "E": "e", "exponential": "exp",
-}  # fmt: skip
+    **{
+        wrong: record.name for record in TYPED.values() for wrong in record.misspellings
+    },
+    "π": "pi",
+    "E": "e",
+}
 
 
 class Parser:
@@ -246,12 +252,18 @@ class Parser:
                 f"{name.text}() is missing its argument: write {name.text}(x)",
                 opening.column,
             )
-        argument = self.expr()
-        if self.at(","):
-            raise ParseError(f"{name.text} takes one argument only", self.token.column)
+        arguments = [self.expr()]
+        arity = ARITY[function]
+        while self.at(","):
+            if len(arguments) == arity:
+                raise ParseError(_arity_message(name.text, arity), self.token.column)
+            self.advance()
+            arguments.append(self.expr())
+        if len(arguments) < arity:
+            raise ParseError(_arity_message(name.text, arity), name.column)
         self.expect_close(opening, ")")
         self.depth -= 1
-        return Call(function, (argument,), name.column)
+        return Call(function, tuple(arguments), name.column)
 
     def matrix(self) -> Matrix:
         opening = self.token
@@ -304,6 +316,14 @@ class Parser:
         return f"Unknown name '{shown}': this answer should contain only numbers"
 
 
+def _arity_message(name: str, arity: int) -> str:
+    if arity == 1:
+        return f"{name} takes one argument only"
+    count = {2: "two", 3: "three"}.get(arity, str(arity))
+    example = ", ".join("abcd"[:arity])
+    return f"{name} takes {count} arguments: write {name}({example})"
+
+
 def _entries(count: int) -> str:
     return f"{count} entry" if count == 1 else f"{count} entries"
 
@@ -320,7 +340,7 @@ def suggest(word: str, symbols: frozenset[str]) -> str | None:
     >>> suggest("X", frozenset({"x"}))
     'x'
     """
-    known = sorted(symbols) + list(FUNCTIONS) + list(CONSTANTS) + ["ln"]
+    known = sorted(symbols) + list(FUNCTIONS) + list(CONSTANTS) + list(FUNCTION_ALIASES)
     if word in SUGGESTIONS:
         return SUGGESTIONS[word]
     same_case = [name for name in known if name.lower() == word.lower()]

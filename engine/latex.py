@@ -6,13 +6,11 @@ up plainly: ``a/b*c`` renders as ``\\frac{a}{b} \\cdot c``.
 
 import re
 
+from engine.functions import FUNCTIONS
 from engine.syntax import Binary, Call, Constant, Matrix, Name, Node, Number, Unary
 
 PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "unary": 3, "**": 4, "atom": 5}
-FUNCTION_LATEX = {
-    "exp": "\\exp", "log": "\\ln", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan",
-    "tanh": "\\tanh", "sigmoid": "\\sigma", "relu": "\\operatorname{relu}",
-}  # fmt: skip
+_ARGUMENT = re.compile(r"#([1-9])")
 
 
 def tree_to_latex(node: Node) -> str:
@@ -55,7 +53,7 @@ def _children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, Unary):
         return (node.operand,)
     if isinstance(node, Call):
-        return (node.args[0],)
+        return node.args
     if isinstance(node, Binary):
         return (node.left, node.right)
     return ()
@@ -72,11 +70,8 @@ def _render(node: Node, inner: list[str]) -> str:
     if isinstance(node, Unary):
         return node.op + _wrapped(node.operand, inner[0], PRECEDENCE["unary"])
     if isinstance(node, Call):
-        if node.func == "sqrt":
-            return f"\\sqrt{{{inner[0]}}}"
-        if node.func == "abs":
-            return f"\\left|{inner[0]}\\right|"
-        return f"{FUNCTION_LATEX[node.func]}\\left({inner[0]}\\right)"
+        template = FUNCTIONS[node.func].latex
+        return _ARGUMENT.sub(lambda match: inner[int(match.group(1)) - 1], template)
     left, right = inner
     if node.op == "/":
         return f"\\frac{{{left}}}{{{right}}}"

@@ -6,25 +6,128 @@ A ``network_trace`` spec becomes the nodes ``x`` (input), ``W1, b1, W2, ...``
 - ``z_l = a_{l-1} @ W_l + b_l`` (convention ``row``, as in PyTorch) or
   ``z_l = W_l @ a_{l-1} + b_l`` (convention ``column``, as in the delta formula),
   with ``a_0 = x``; a 1-D ``b`` is broadcast over the examples.
-- ``a_l = f(z_l)`` for ``f`` in identity, relu, sigmoid, tanh (``a_l`` exists even
-  for identity).
-- ``loss``: ``squared_error`` = sum((a_L - target)**2), ``mse`` = its mean,
-  ``bce`` = mean binary cross-entropy (as torch's BCELoss; needs a sigmoid output).
+- ``a_l = f(z_l)`` for ``f`` any activation of ``engine.functions`` (identity,
+  relu, sigmoid, tanh, softplus, leaky_relu, elu, gelu; ``a_l`` exists even for
+  identity), applied elementwise; the output layer may also be ``softmax`` (over
+  each example's features).
+- ``loss`` (the table ``LOSSES``): ``squared_error`` = sum((a_L - target)**2),
+  ``mse`` = its mean, ``bce`` = mean binary cross-entropy (as torch's BCELoss;
+  needs a sigmoid output), ``cross_entropy`` = mean over the examples of
+  -sum(target * log(a_L)) (torch's CrossEntropyLoss on z_L with probability
+  targets; needs a softmax output, and each example's targets sum to 1).
 
 Gradients are vector-Jacobian products, one small function per kind of node.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from engine import functions
 from engine.graph import LEAF_OPS, Node, forward_id, grad_id
 from engine.rules import ARRAY, RULES
 
-ACTIVATIONS = ("identity", "relu", "sigmoid", "tanh")
-LOSSES = ("squared_error", "mse", "bce")
+ACTIVATIONS = functions.ACTIVATIONS  # elementwise, any layer
+OUTPUT_ACTIVATIONS = ("softmax",)  # across an example's features, last layer only
 CONVENTIONS = ("row", "column")
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss of the prediction ``a`` against ``target`` and its gradient d loss / d a.
+
+    Both are called as ``f(a, target, examples)``; ``output`` names the output
+    activation the loss needs, ``targets`` checks the target (an error or None).
+    """
+
+    value: Callable
+    gradient: Callable
+    derivative: str  # d loss / d a in words, ``{a}`` the prediction (worked solutions)
+    output: str | None = None
+    targets: Callable = lambda target, convention: None
+
+
+def _probability_targets(target, convention: str) -> str | None:
+    if ((target < 0) | (target > 1)).any():
+        return "bce needs every target between 0 and 1"
+    return None
+
+
+def _distribution_targets(target, convention: str) -> str | None:
+    sums = target.sum(axis=_feature_axis(convention))
+    if (target < 0).any() or not np.allclose(sums, 1.0, rtol=0, atol=1e-9):
+        example = "row" if convention == "row" else "column"
+        return (
+            "cross_entropy needs targets that are probabilities: each "
+            f"{example} (one example) non-negative and summing to 1, e.g. one-hot"
+        )
+    return None
+
+
+def _ce_gradient(a, target, examples):
+    # -target / a, with 0 where the target is 0 (even if a underflowed to 0)
+    safe = np.where(target == 0, 1.0, a)
+    return np.where(target == 0, 0.0, -target / safe) / examples
+
+
+LOSSES: dict[str, Loss] = {
+    "squared_error": Loss(
+        lambda a, t, n: np.sum((a - t) ** 2),
+        lambda a, t, n: 2 * (a - t),
+        "2({a} - target)",
+    ),
+    "mse": Loss(
+        lambda a, t, n: np.mean((a - t) ** 2),
+        lambda a, t, n: 2 * (a - t) / a.size,
+        "2({a} - target) / (number of entries)",
+    ),
+    "bce": Loss(
+        lambda a, t, n: -np.mean(t * np.log(a) + (1 - t) * np.log(1 - a)),
+        lambda a, t, n: (a - t) / (a * (1 - a)) / a.size,
+        "({a} - target) / ({a} ⊙ (1 - {a})) / (number of entries)",
+        output="sigmoid",
+        targets=_probability_targets,
+    ),
+    "cross_entropy": Loss(
+        lambda a, t, n: -np.sum(np.where(t == 0, 0.0, t * np.log(a))) / n,
+        _ce_gradient,
+        "-target / {a} / (number of examples)",
+        output="softmax",
+        targets=_distribution_targets,
+    ),
+}
+
+
+def _feature_axis(convention: str) -> int:
+    # Features run along axis 1 in the row convention and axis 0 in the column one.
+    return 1 if convention == "row" else 0
+
+
+def softmax(z, axis: int):
+    """exp(z) / sum(exp(z)) over ``axis``, shifted by the maximum so exp never overflows.
+
+    Examples
+    ========
+
+    >>> softmax(np.array([[0.0, np.log(3.0)]]), axis=1).round(6).tolist()
+    [[0.25, 0.75]]
+    """
+    shifted = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return shifted / np.sum(shifted, axis=axis, keepdims=True)
+
+
+def softmax_vjp(g, a, axis: int):
+    """dL/dz from dL/da = ``g`` for a = softmax(z): a * (g - sum(g * a)).
+
+    Examples
+    ========
+
+    >>> softmax_vjp(np.array([[1.0, 1.0]]), np.array([[0.25, 0.75]]), 1).tolist()
+    [[0.0, 0.0]]
+    """
+    return a * (g - np.sum(g * a, axis=axis, keepdims=True))
 
 
 def network_nodes(spec: Mapping[str, Any]) -> tuple[tuple[Node, ...], dict]:
@@ -133,7 +236,10 @@ def _forward(node: Node, value, convention: str, loss: str):
     if node.op == "linear":
         return linear(*[value(name) for name in node.args], convention=convention)
     if node.op == "loss":
-        return loss_value(loss, value(node.args[0]), np.array(node.args[1]))
+        a, target = value(node.args[0]), np.array(node.args[1])
+        return loss_value(loss, a, target, convention)
+    if node.op == "softmax":
+        return softmax(value(node.args[0]), _feature_axis(convention))
     return RULES[node.op].forward(ARRAY, value(node.args[0]))
 
 
@@ -145,8 +251,12 @@ def _vjp(node: Node, g, value, convention: str, loss: str):
             linear_vjp(g, *[value(n) for n in node.args], convention=convention),
         )
     if node.op == "loss":
-        a = value(node.args[0])
-        return [(node.args[0], g * loss_gradient(loss, a, np.array(node.args[1])))]
+        a, target = value(node.args[0]), np.array(node.args[1])
+        return [(node.args[0], g * loss_gradient(loss, a, target, convention))]
+    if node.op == "softmax":
+        z = value(node.args[0])
+        axis = _feature_axis(convention)
+        return [(node.args[0], softmax_vjp(g, softmax(z, axis), axis))]
     rule, z = RULES[node.op], value(node.args[0])
     return [(node.args[0], g * rule.partials[0](ARRAY, rule.forward(ARRAY, z), z))]
 
@@ -196,7 +306,7 @@ def _bias_view(b, convention: str):
     return b.reshape(-1, 1) if convention == "column" and b.ndim == 1 else b
 
 
-def loss_value(loss: str, a, target) -> float:
+def loss_value(loss: str, a, target, convention: str = "row") -> float:
     """The loss of prediction ``a`` against ``target``.
 
     Examples
@@ -204,18 +314,15 @@ def loss_value(loss: str, a, target) -> float:
 
     >>> loss_value("squared_error", np.array([[0.75]]), np.array([[1.0]]))
     0.0625
+    >>> round(loss_value("cross_entropy", np.array([[0.25, 0.75]]),
+    ...                  np.array([[0.0, 1.0]])), 6)
+    0.287682
     """
     with np.errstate(all="ignore"):
-        if loss == "squared_error":
-            return float(np.sum((a - target) ** 2))
-        if loss == "mse":
-            return float(np.mean((a - target) ** 2))
-        if loss == "bce":
-            return float(-np.mean(target * np.log(a) + (1 - target) * np.log(1 - a)))
-    raise ValueError(f"unknown loss {loss!r}; use {', '.join(LOSSES)}")
+        return float(_loss(loss).value(a, target, _examples(a, convention)))
 
 
-def loss_gradient(loss: str, a, target):
+def loss_gradient(loss: str, a, target, convention: str = "row"):
     """d loss / d a.
 
     Examples
@@ -225,13 +332,17 @@ def loss_gradient(loss: str, a, target):
     [[-0.5]]
     """
     with np.errstate(all="ignore"):
-        if loss == "squared_error":
-            return 2 * (a - target)
-        if loss == "mse":
-            return 2 * (a - target) / a.size
-        if loss == "bce":
-            return (a - target) / (a * (1 - a)) / a.size
-    raise ValueError(f"unknown loss {loss!r}; use {', '.join(LOSSES)}")
+        return _loss(loss).gradient(a, target, _examples(a, convention))
+
+
+def _loss(loss: str) -> Loss:
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; use {functions.listing(LOSSES)}")
+    return LOSSES[loss]
+
+
+def _examples(a, convention: str) -> int:
+    return a.shape[1 - _feature_axis(convention)] if np.ndim(a) == 2 else 1
 
 
 def _array(value) -> np.ndarray:
@@ -272,7 +383,9 @@ def spec_errors(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
         return errors
     loss = spec.get("loss", "squared_error")
     if loss not in LOSSES:
-        errors.append(("loss", f"unknown loss {loss!r}; use squared_error, mse or bce"))
+        errors.append(
+            ("loss", f"unknown loss {loss!r}; use {functions.listing(LOSSES)}")
+        )
     x = _matrix(spec.get("x"), "x", errors)
     layers = spec.get("layers")
     if not isinstance(layers, list) or not layers:
@@ -280,8 +393,7 @@ def spec_errors(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
             ("layers", "layers must be a non-empty list of {W, b, activation}")
         )
         return errors
-    # Features run along axis 1 in the row convention and axis 0 in the column one.
-    feature_axis = 1 if convention == "row" else 0
+    feature_axis = _feature_axis(convention)
     width, source = (None, "x") if x is None else (x.shape[feature_axis], "x")
     for i, layer in enumerate(layers):
         width = _layer_errors(i, layer, width, source, convention, errors)
@@ -300,24 +412,43 @@ def spec_errors(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
                     ),
                 )
             )
-    if loss == "bce":
-        last = (
-            layers[-1].get("activation", "identity")
-            if isinstance(layers[-1], dict)
-            else None
-        )
-        if last != "sigmoid":
+    errors += _output_errors(layers, loss, target, convention)
+    return errors
+
+
+def _output_errors(layers, loss: str, target, convention: str) -> list:
+    """What the loss needs of the output layer and the target; softmax only last."""
+    errors = []
+    last = len(layers) - 1
+    for i, layer in enumerate(layers[:-1]):
+        if isinstance(layer, dict) and layer.get("activation") in OUTPUT_ACTIVATIONS:
             errors.append(
                 (
-                    "loss",
-                    (
-                        "bce needs a sigmoid output layer: set "
-                        f"layers[{len(layers) - 1}].activation to sigmoid"
-                    ),
+                    f"layers[{i}].activation",
+                    f"{layer['activation']} is only for the output layer "
+                    f"(layers[{last}])",
                 )
             )
-        if target is not None and ((target < 0) | (target > 1)).any():
-            errors.append(("target", "bce needs every target between 0 and 1"))
+    rule = LOSSES.get(loss)
+    if rule is None:
+        return errors
+    output = (
+        layers[-1].get("activation", "identity")
+        if isinstance(layers[-1], dict)
+        else None
+    )
+    if rule.output is not None and output != rule.output:
+        errors.append(
+            (
+                "loss",
+                f"{loss} needs a {rule.output} output layer: set "
+                f"layers[{last}].activation to {rule.output}",
+            )
+        )
+    if target is not None:
+        problem = rule.targets(target, convention)
+        if problem:
+            errors.append(("target", problem))
     return errors
 
 
@@ -328,13 +459,13 @@ def _layer_errors(i, layer, width, source, convention, errors):
         errors.append((field, f"{field} must be a mapping with W, b and activation"))
         return None
     activation = layer.get("activation", "identity")
-    if activation not in ACTIVATIONS:
+    if activation not in ACTIVATIONS + OUTPUT_ACTIVATIONS:
         errors.append(
             (
                 f"{field}.activation",
                 (
-                    f"unknown activation {activation!r}; "
-                    "use identity, relu, sigmoid or tanh"
+                    f"unknown activation {activation!r}; use "
+                    f"{functions.listing(ACTIVATIONS + OUTPUT_ACTIVATIONS)}"
                 ),
             )
         )

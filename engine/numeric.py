@@ -18,14 +18,20 @@ from fractions import Fraction
 import mpmath
 import sympy
 
+from engine.functions import FUNCTIONS, MAX_BITS, MAX_TRIG_ARGUMENT, Undefined
 from engine.syntax import Binary, Call, Constant, Name, Node, Number, Unary
 
-MAX_BITS = 1_000_000  # magnitude (binary exponent) beyond which a value is "too large"
-MAX_TRIG_ARGUMENT = 2.0**60
-
-
-class Undefined(ArithmeticError):
-    """The expression has no real value at this point (or one too large to compute)."""
+__all__ = [
+    "MAX_BITS",
+    "MAX_TRIG_ARGUMENT",
+    "Undefined",
+    "Unsupported",
+    "compile_float",
+    "compile_mp",
+    "from_sympy",
+    "mp_context",
+    "names_in",
+]
 
 
 class Unsupported(ValueError):
@@ -65,37 +71,18 @@ def _float_div(a: float, b: float) -> float:
     return a / b
 
 
-def _float_function(function: Callable[[float], float]) -> Callable[[float], float]:
-    def guarded(value: float) -> float:
+def _float_function(function: Callable[..., float]) -> Callable[..., float]:
+    def guarded(*values: float) -> float:
         try:
-            return function(value)
+            return function(*values)
         except (ValueError, OverflowError, ZeroDivisionError) as error:
             raise Undefined from error
 
     return guarded
 
 
-def _heaviside(value, half):
-    if value == 0:
-        raise Undefined  # the derivative of relu at 0
-    return 1 if value > 0 else 0
-
-
 FLOAT_FUNCTIONS = {
-    name: _float_function(function)
-    for name, function in {
-        "exp": math.exp,
-        "log": math.log,
-        "sqrt": math.sqrt,
-        "abs": abs,
-        "sin": math.sin,
-        "cos": math.cos,
-        "tan": math.tan,
-        "tanh": math.tanh,
-        "sigmoid": lambda v: 1.0 / (1.0 + math.exp(-v)),
-        "relu": lambda v: max(0.0, v),
-        "heaviside": lambda v: float(_heaviside(v, 0.5)),
-    }.items()
+    name: _float_function(record.float) for name, record in FUNCTIONS.items()
 }
 FLOAT_CONSTANTS = {"pi": math.pi, "e": math.e}
 
@@ -104,50 +91,18 @@ FLOAT_CONSTANTS = {"pi": math.pi, "e": math.e}
 
 
 def _mp_functions(ctx: mpmath.MPContext) -> dict[str, Callable]:
-    def real(value):
-        if isinstance(value, ctx.mpc) or not ctx.isfinite(value):
-            raise Undefined
-        return value
+    """Every function of ``engine.functions`` in the context ``ctx``."""
 
-    def log(value):
-        if value <= 0:
-            raise Undefined
-        return ctx.log(value)
-
-    def sqrt(value):
-        if value < 0:
-            raise Undefined
-        return ctx.sqrt(value)
-
-    def exp(value):
-        if abs(value) > MAX_BITS * 0.69:
-            raise Undefined
-        return ctx.exp(value)
-
-    def trig(function):
-        def bounded(value):
-            if abs(value) > MAX_TRIG_ARGUMENT:
+    def real(function):
+        def checked(*args):
+            value = function(ctx, *args)
+            if isinstance(value, ctx.mpc) or not ctx.isfinite(value):
                 raise Undefined
-            return real(function(value))
+            return value
 
-        return bounded
+        return checked
 
-    def sigmoid(value):
-        return 1 / (1 + exp(-value))
-
-    return {
-        "exp": exp,
-        "log": log,
-        "sqrt": sqrt,
-        "abs": abs,
-        "sin": trig(ctx.sin),
-        "cos": trig(ctx.cos),
-        "tan": trig(ctx.tan),
-        "tanh": ctx.tanh,
-        "sigmoid": sigmoid,
-        "relu": lambda v: max(ctx.zero, v),
-        "heaviside": lambda v: ctx.mpf(_heaviside(v, 0.5)),
-    }
+    return {name: real(record.mp) for name, record in FUNCTIONS.items()}
 
 
 def _mp_pow(ctx: mpmath.MPContext):
@@ -243,8 +198,11 @@ def _compile(node: Node, arithmetic) -> Evaluator:
         return (lambda point: -operand(point)) if node.op == "-" else operand
     if isinstance(node, Call):
         function = functions[node.func]
-        argument = _compile(node.args[0], arithmetic)
-        return lambda point: function(argument(point))
+        arguments = [_compile(argument, arithmetic) for argument in node.args]
+        if len(arguments) == 1:
+            (argument,) = arguments
+            return lambda point: function(argument(point))
+        return lambda point: function(*[argument(point) for argument in arguments])
     left = _compile(node.left, arithmetic)
     right = _compile(node.right, arithmetic)
     if node.op == "+":
@@ -272,7 +230,7 @@ def names_in(node: Node) -> set[str]:
     if isinstance(node, Unary):
         return names_in(node.operand)
     if isinstance(node, Call):
-        return names_in(node.args[0])
+        return set().union(*map(names_in, node.args))
     if isinstance(node, Binary):
         return names_in(node.left) | names_in(node.right)
     return set()
@@ -281,14 +239,7 @@ def names_in(node: Node) -> set[str]:
 # -- SymPy -> tree ------------------------------------------------------------------
 
 SYMPY_CALLS = {
-    sympy.exp: "exp",
-    sympy.log: "log",
-    sympy.Abs: "abs",
-    sympy.sin: "sin",
-    sympy.cos: "cos",
-    sympy.tan: "tan",
-    sympy.tanh: "tanh",
-    sympy.Heaviside: "heaviside",
+    record.sympy_class: record for record in FUNCTIONS.values() if record.sympy_class
 }
 
 
@@ -323,11 +274,15 @@ right=Name(id='x', column=0), column=0)
         )
     if isinstance(expr, sympy.Pow):
         return Binary("**", from_sympy(expr.base), from_sympy(expr.exp))
-    if isinstance(expr, sympy.Max) and len(expr.args) == 2 and 0 in expr.args:
-        other = expr.args[1] if expr.args[0] == 0 else expr.args[0]
-        return Call("relu", (from_sympy(other),))
-    if isinstance(expr, sympy.Function) and type(expr) in SYMPY_CALLS:
-        return Call(SYMPY_CALLS[type(expr)], (from_sympy(expr.args[0]),))
+    record = SYMPY_CALLS.get(type(expr))
+    if record is not None:
+        arguments = [from_sympy(argument) for argument in expr.args]
+        if record.arity == 1:  # Heaviside(x, 0): its value at 0 is never compared
+            return Call(record.name, tuple(arguments[:1]))
+        # Max(a, b, c) is max(max(a, b), c)
+        return functools.reduce(
+            lambda left, right: Call(record.name, (left, right)), arguments
+        )
     raise Unsupported(f"cannot evaluate {type(expr).__name__}")
 
 

@@ -27,23 +27,11 @@ from typing import Any
 import sympy
 
 from engine import syntax
-from engine.grammar import CONSTANTS, FUNCTION_ALIASES, SUGGESTIONS
+from engine.grammar import CONSTANTS, FUNCTION_ALIASES, FUNCTIONS, SUGGESTIONS
 from engine.graph import LEAF_OPS, Node, forward_id, grad_id, local_id
 from engine.rules import FLOAT, RULES, SYMBOLIC
 from engine.tokens import ParseError, tokenize
 
-FUNCTIONS = (
-    "exp",
-    "log",
-    "sqrt",
-    "abs",
-    "sin",
-    "cos",
-    "tan",
-    "tanh",
-    "sigmoid",
-    "relu",
-)
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
 INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
 ENGINE_LETTERS = ("u", "v", "w", "p", "q", "r", "s")
@@ -246,12 +234,12 @@ def _lower(tree, nodes: list[Node], temporaries: list[str], known: set[str], lin
             return new_node("neg", (lower(operand),))
         case syntax.Binary(op=op, left=left, right=right) if op in BINARY_OPS:
             return new_node(BINARY_OPS[op], (lower(left), lower(right)))
-        case syntax.Call(func=func, args=(argument,)) if func in FUNCTIONS:
-            return new_node(func, (lower(argument),))
+        case syntax.Call(func=func, args=args) if func in FUNCTIONS:
+            return new_node(func, tuple(lower(argument) for argument in args))
         case syntax.Call(func=func):
             raise ProgramError(
-                f"line {line}: {func}() takes exactly one argument "
-                f"here; use one of {', '.join(FUNCTIONS)}",
+                f"line {line}: {func}() cannot be used in a program; "
+                f"use one of {', '.join(FUNCTIONS)}",
                 line,
                 tree.column or None,
             )
@@ -330,7 +318,7 @@ def _render(op: str, args: tuple) -> str:
         return separator.join(text)
     if op == "neg":
         return f"-{text[0]}"
-    return f"{op}({text[0]})"
+    return f"{op}({', '.join(text)})"
 
 
 def _operand_text(operand) -> str:

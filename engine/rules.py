@@ -12,15 +12,22 @@ A partial is called as ``partial(m, out, *args)`` where ``out`` is the forward
 value of the operation at ``args``: ``d tanh(a)/da = 1 - out**2`` reuses it, as
 a student would.
 
-Derivative choices follow PyTorch: ``relu'(0) = 0`` and ``|a|'(0) = 0``.
+The arithmetic operators are written here; every function (``exp``, ``relu``,
+``max``, ...) comes from its record in ``engine.functions``, which also holds
+the derivative conventions at kinks (PyTorch's: ``relu'(0) = 0``, ties of
+``max`` split evenly).
 """
 
 import math
 from collections.abc import Callable
+from fractions import Fraction
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import numpy as np
 import sympy
+
+from engine.functions import FUNCTIONS
 
 
 class Rule(NamedTuple):
@@ -28,89 +35,49 @@ class Rule(NamedTuple):
     partials: tuple[Callable, ...]
 
 
-def _float_sigmoid(a: float) -> float:
-    # Two branches so that exp never overflows.
-    if a >= 0:
-        return 1.0 / (1.0 + math.exp(-a))
-    e = math.exp(a)
-    return e / (1.0 + e)
+def _namespace(form: str, **extra) -> SimpleNamespace:
+    """The maths of one number domain: every function's ``form``, plus ``extra``."""
+    functions = {name: getattr(record, form) for name, record in FUNCTIONS.items()}
+    return SimpleNamespace(**functions, **extra)
 
 
-class FLOAT:
-    """Maths on Python floats; out-of-domain inputs raise ``ValueError``."""
-
-    exp = staticmethod(math.exp)
-    log = staticmethod(math.log)
-    sqrt = staticmethod(math.sqrt)
-    sin = staticmethod(math.sin)
-    cos = staticmethod(math.cos)
-    tan = staticmethod(math.tan)
-    tanh = staticmethod(math.tanh)
-    pow = staticmethod(math.pow)  # raises on (-8) ** (1/3) instead of going complex
-    abs = staticmethod(abs)
-    sigmoid = staticmethod(_float_sigmoid)
-
-    @staticmethod
-    def relu(a):
-        return a if a > 0 else 0.0
-
-    @staticmethod
-    def step(a):
-        return 1.0 if a > 0 else 0.0
-
-    @staticmethod
-    def sign(a):
-        return float((a > 0) - (a < 0))
+def _float_step(a, at_zero=0):
+    return 1.0 if a > 0 else float(at_zero) if a == 0 else 0.0
 
 
-class SYMBOLIC:
-    """Exact maths in SymPy (``relu`` is ``Max(0, a)`` as in engine.expressions)."""
-
-    exp = staticmethod(sympy.exp)
-    log = staticmethod(sympy.log)
-    sqrt = staticmethod(sympy.sqrt)
-    sin = staticmethod(sympy.sin)
-    cos = staticmethod(sympy.cos)
-    tan = staticmethod(sympy.tan)
-    tanh = staticmethod(sympy.tanh)
-    abs = staticmethod(sympy.Abs)
-    sign = staticmethod(sympy.sign)
-
-    @staticmethod
-    def pow(a, b):
-        return a**b
-
-    @staticmethod
-    def sigmoid(a):
-        return 1 / (1 + sympy.exp(-a))
-
-    @staticmethod
-    def relu(a):
-        return sympy.Max(0, a)
-
-    @staticmethod
-    def step(a):
-        return sympy.Heaviside(a, 0)
+def _sympy_number(value) -> sympy.Rational:
+    value = Fraction(value)
+    return sympy.Rational(value.numerator, value.denominator)
 
 
-class ARRAY:
-    """Elementwise maths on numpy float64 arrays."""
+# Maths on Python floats; out-of-domain inputs raise ``ValueError``.
+FLOAT = _namespace(
+    "float",
+    pow=math.pow,  # raises on (-8) ** (1/3) instead of going complex
+    step=_float_step,
+    number=float,
+    pi=math.pi,
+)
+# Exact maths in SymPy (``relu`` is ``Max(0, a)`` as in engine.expressions).
+SYMBOLIC = _namespace(
+    "sympy",
+    pow=lambda a, b: a**b,
+    step=lambda a, at_zero=0: sympy.Heaviside(a, _sympy_number(at_zero)),
+    number=_sympy_number,
+    pi=sympy.pi,
+)
+# Elementwise maths on numpy float64 arrays.
+ARRAY = _namespace(
+    "numpy",
+    pow=np.power,
+    step=lambda a, at_zero=0: np.heaviside(a, float(at_zero)),
+    number=float,
+    pi=np.pi,
+)
 
-    exp = staticmethod(np.exp)
-    tanh = staticmethod(np.tanh)
 
-    @staticmethod
-    def sigmoid(a):
-        # exp(-log(1 + exp(-a))) never overflows.
-        return np.exp(-np.logaddexp(0.0, -a))
-
-    @staticmethod
-    def relu(a):
-        return np.maximum(a, 0.0)
-
-    @staticmethod
-    def step(a):
-        return (a > 0).astype(np.float64)
+def _forward(name: str) -> Callable:
+    return lambda m, *args: getattr(m, name)(*args)
 
 
 # One entry per primitive: forward, then d out / d operand for each operand.
@@ -133,15 +100,8 @@ RULES: dict[str, Rule] = {
         (lambda m, out, a, b: b * m.pow(a, b - 1), lambda m, out, a, b: out * m.log(a)),
     ),
     "neg": Rule(lambda m, a: -a, (lambda m, out, a: -1,)),
-    "identity": Rule(lambda m, a: a, (lambda m, out, a: 1,)),
-    "exp": Rule(lambda m, a: m.exp(a), (lambda m, out, a: out,)),
-    "log": Rule(lambda m, a: m.log(a), (lambda m, out, a: 1 / a,)),
-    "sqrt": Rule(lambda m, a: m.sqrt(a), (lambda m, out, a: 1 / (2 * out),)),
-    "abs": Rule(lambda m, a: m.abs(a), (lambda m, out, a: m.sign(a),)),
-    "sin": Rule(lambda m, a: m.sin(a), (lambda m, out, a: m.cos(a),)),
-    "cos": Rule(lambda m, a: m.cos(a), (lambda m, out, a: -m.sin(a),)),
-    "tan": Rule(lambda m, a: m.tan(a), (lambda m, out, a: 1 + out**2,)),
-    "tanh": Rule(lambda m, a: m.tanh(a), (lambda m, out, a: 1 - out**2,)),
-    "sigmoid": Rule(lambda m, a: m.sigmoid(a), (lambda m, out, a: out * (1 - out),)),
-    "relu": Rule(lambda m, a: m.relu(a), (lambda m, out, a: m.step(a),)),
+    **{
+        name: Rule(_forward(name), record.derivatives)
+        for name, record in FUNCTIONS.items()
+    },
 }

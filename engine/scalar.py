@@ -8,10 +8,13 @@ output with 1 and runs the closures in reverse topological order.
 
 Local derivatives come from the one rule table in ``engine.rules``. Plain numbers
 on either side of an operator are constants, not nodes: ``(a * 2)._prev == {a}``.
+Every function of ``engine.functions`` is a method: ``x.sigmoid()``,
+``x.gelu()``, ``x.max(y)`` (``relu`` keeps micrograd's ``_op`` name ``ReLU``).
 """
 
 from numbers import Real
 
+from engine.functions import TYPED
 from engine.rules import FLOAT, RULES
 
 
@@ -77,18 +80,6 @@ class Value:
     def relu(self):
         return _apply("relu", "ReLU", self)
 
-    def tanh(self):
-        return _apply("tanh", "tanh", self)
-
-    def exp(self):
-        return _apply("exp", "exp", self)
-
-    def log(self):
-        return _apply("log", "log", self)
-
-    def sigmoid(self):
-        return _apply("sigmoid", "sigmoid", self)
-
     def backward(self):
         """Fill ``grad`` of every value this one depends on (d self / d value)."""
         self.grad = 1.0
@@ -97,6 +88,20 @@ class Value:
 
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"
+
+
+def _function_method(name: str):
+    def method(self, *others):
+        return _apply(name, name, self, *others)
+
+    method.__name__ = name
+    method.__doc__ = f"{name} of this value (and ``others``), as a new Value."
+    return method
+
+
+for _record in TYPED.values():
+    if not hasattr(Value, _record.name):
+        setattr(Value, _record.name, _function_method(_record.name))
 
 
 def _apply(op: str, symbol: str, *operands):

@@ -48,8 +48,8 @@ class Binary:
 
 @dataclass(frozen=True)
 class Call:
-    func: str  # canonical name: exp log sqrt abs sin cos tan tanh sigmoid relu
-    args: tuple["Node", ...]
+    func: str  # the canonical name of a record of engine.functions ("log" for "ln")
+    args: tuple["Node", ...]  # one per argument: max and min take two
     column: int = 0
 
 

@@ -67,16 +67,50 @@ class Trace:
         """Nodes that use ``name`` directly, in topological order."""
         return children(self.nodes, name)
 
+    def dependencies(self, step_id: str) -> tuple[str, ...]:
+        """The step ids ``step_id`` is computed from in ``recompute`` (ids it has).
+
+        ``forward:n`` and ``local:n/p`` come from the forward values of n's
+        parents; ``grad:p`` from the gradient of each child c times the local
+        derivative on the edge c -> p. Networks have no local steps: there the
+        forward value the child's backward rule reads stands in for it (the
+        layer input for a weight, z for an activation, a_L for the loss).
+
+        Examples
+        ========
+
+        >>> t = trace({"kind": "scalar_trace", "program": "z = (x*y + b)**2",
+        ...            "inputs": {"x": 2, "y": 3, "b": 1}})
+        >>> t.dependencies("grad:u"), t.dependencies("forward:v")
+        (('grad:v', 'local:v/u'), ('forward:u',))
+        """
+        family, _, rest = step_id.partition(":")
+        nodes = {n.name: n for n in self.nodes}
+        ids: list[str] = []
+        if family in ("forward", "local"):
+            ids = [f"forward:{p}" for p in nodes[rest.split("/")[0]].parents]
+        elif family == "grad":
+            for child in self.children(rest):
+                ids.append(f"grad:{child}")
+                node = nodes[child]
+                if f"local:{child}/{rest}" in self.values:
+                    ids.append(f"local:{child}/{rest}")
+                elif node.op == "linear":
+                    if nodes[rest].op == "param" and node.parents.index(rest) == 1:
+                        ids.append(f"forward:{node.parents[0]}")
+                else:
+                    ids.append(f"forward:{rest}")
+        return tuple(dict.fromkeys(i for i in ids if i in self.values))
+
     def recompute(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         """Follow-through: every step recomputed from its own dependencies.
 
         Each step takes a dependency's value from ``overrides`` when present
         (never its own override), else from this recomputation:
-        ``forward:n`` <- forward of n's parents; ``local:n/p`` <- forward of n's
-        parents; ``grad:p`` <- ``grad:c`` and ``local:c/p`` for every child c
-        (networks: the vector-Jacobian product of c at the possibly overridden
-        forward values of c's parents and upstream gradient). Values that are
-        undefined at the overridden numbers are ``nan``.
+        the dependencies are ``dependencies(step_id)`` (networks: the
+        vector-Jacobian product of c at the possibly overridden forward values
+        of c's parents and upstream gradient). Values that are undefined at the
+        overridden numbers are ``nan``.
 
         Examples
         ========

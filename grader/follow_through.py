@@ -52,36 +52,6 @@ from grader.results import CARRIED, CORRECT, INCORRECT, GradeResult, StepResult
 logger = logging.getLogger(__name__)
 
 
-def dependencies(trace, step_id: str) -> tuple[str, ...]:
-    """The step ids ``step_id`` is computed from (only ids the trace has).
-
-    ``forward:n`` and ``local:n/p`` come from the forward values of n's
-    parents; ``grad:p`` from the gradient of each child c times the local
-    derivative on the edge c -> p. Networks have no local steps: there the
-    forward value the child's backward rule reads stands in for it (the
-    layer input for a weight, z for an activation, a_L for the loss).
-    """
-    family, _, rest = step_id.partition(":")
-    values = trace.values
-    nodes = {n.name: n for n in trace.nodes}
-    ids: list[str] = []
-    if family in ("forward", "local"):
-        name = rest.split("/")[0]
-        ids = [f"forward:{p}" for p in nodes[name].parents]
-    elif family == "grad":
-        for child in trace.children(rest):
-            ids.append(f"grad:{child}")
-            node = nodes[child]
-            if f"local:{child}/{rest}" in values:
-                ids.append(f"local:{child}/{rest}")
-            elif node.op == "linear":
-                if nodes[rest].op == "param" and node.parents.index(rest) == 1:
-                    ids.append(f"forward:{node.parents[0]}")
-            else:
-                ids.append(f"forward:{rest}")
-    return tuple(dict.fromkeys(i for i in ids if i in values))
-
-
 @dataclass(frozen=True)
 class Origin:
     """Where a carried answer comes from."""
@@ -106,7 +76,7 @@ def origin(
     """
 
     def wrong_deps(s: str) -> list[str]:
-        return [d for d in dependencies(trace, s) if differs(d)]
+        return [d for d in trace.dependencies(s) if differs(d)]
 
     direct = wrong_deps(step_id)
     if not direct:

@@ -19,6 +19,9 @@ from typing import Any
 import numpy as np
 import sympy
 
+from engine.functions import FUNCTIONS, with_misconception
+from engine.rules import ARRAY
+
 # Contract 3's codes, most specific first: when two variants give the same
 # value, the earlier one is named.
 CODES = (
@@ -34,7 +37,11 @@ CODES = (
     "forward_value_for_derivative",
     "sign_error",
 )
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
+# Which function nodes each per-function misconception applies to
+# (``engine.functions``: each record lists its codes).
+ACTIVATIONS = with_misconception("activation_value_for_derivative")
+SMOOTH_ACTIVATIONS = with_misconception("activation_derivative_missing")
+RELU_LIKE = with_misconception("relu_derivative")
 
 Candidate = tuple[str, Any]
 
@@ -92,7 +99,7 @@ def squares_parent(node) -> bool:
 
 # Functions whose derivative is their own value: giving the forward value as
 # the local derivative is no mistake there.
-OWN_DERIVATIVE = ("exp",)
+OWN_DERIVATIVE = tuple(name for name, f in FUNCTIONS.items() if f.own_derivative)
 
 
 def _partner(node, parent: str):
@@ -120,7 +127,7 @@ def _buggy_local_factors(b: Believed, child: str, parent: str) -> Iterator[Candi
         yield "power_rule", n * p**n
     if node.op in ACTIVATIONS:
         yield "activation_value_for_derivative", float(b.value(child))
-    if node.op == "relu":
+    if node.op in RELU_LIKE:
         yield "relu_derivative", 1.0 if p <= 0 else 0.0
         yield "relu_derivative", p
     if node.op not in OWN_DERIVATIVE:
@@ -158,7 +165,7 @@ def _scalar_grad_candidates(b: Believed, step_id: str) -> Iterator[Candidate]:
         for code, factor in _buggy_local_factors(b, c, parent):
             if code != "forward_value_for_derivative":
                 yield code, rest + upstream[c] * factor
-        if node.op in ("sigmoid", "tanh"):
+        if node.op in SMOOTH_ACTIVATIONS:
             yield "activation_derivative_missing", rest + upstream[c]
     yield "forward_value_for_derivative", float(b.value(parent))
     yield "sign_error", -b.known[step_id]
@@ -172,13 +179,8 @@ def _layers(b: Believed) -> list[Mapping]:
 
 
 def _activation_derivative(activation: str, z, a):
-    if activation == "relu":
-        return (z > 0).astype(np.float64)
-    if activation == "sigmoid":
-        return a * (1 - a)
-    if activation == "tanh":
-        return 1 - a**2
-    return np.ones_like(z)
+    (derivative,) = FUNCTIONS[activation].derivatives
+    return derivative(ARRAY, a, z) * np.ones_like(z)
 
 
 def _backward_through_weights(b: Believed, W, upstream, transpose: bool):
@@ -221,7 +223,7 @@ def _network_grad_candidates(b: Believed, step_id: str) -> Iterator[Candidate]:
         activation = layers[int(index) - 1].get("activation", "identity")
         upstream = np.asarray(b.known[f"grad:a{index}"], dtype=np.float64)
         z, a = value(name), value(f"a{index}")
-        if activation == "relu":
+        if activation in RELU_LIKE:
             yield "relu_derivative", upstream
             yield "relu_derivative", upstream * (z <= 0)
             yield "relu_derivative", upstream * z
@@ -284,15 +286,7 @@ _SYMBOLIC_FORWARD: Mapping[str, Callable] = {
     "div": lambda a, c: a / c,
     "pow": lambda a, c: a**c,
     "neg": lambda a: -a,
-    "exp": sympy.exp,
-    "log": sympy.log,
-    "sqrt": sympy.sqrt,
-    "abs": sympy.Abs,
-    "sin": sympy.sin,
-    "cos": sympy.cos,
-    "tanh": sympy.tanh,
-    "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)),
-    "relu": lambda a: sympy.Max(0, a),
+    **{name: record.sympy for name, record in FUNCTIONS.items() if record.typed},
 }
 
 
@@ -323,7 +317,7 @@ def symbolic_candidates(trace, step_id: str) -> list[Candidate]:
         own = forward(*_operand_symbols(node)) if forward else None
         if node.op in ACTIVATIONS and own is not None:
             yield "activation_value_for_derivative", own
-        if node.op == "relu":
+        if node.op in RELU_LIKE:
             yield "relu_derivative", sympy.Integer(1)
             yield "relu_derivative", P
         if own is not None and node.op not in OWN_DERIVATIVE:

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.functions import TYPED
+from engine.network import ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
 from engine.trace import trace
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "pytorch.json").read_text())
@@ -19,13 +21,23 @@ def test_the_recording_covers_every_kind_of_node():
     networks = [s for s in specs if s["kind"] == "network_trace"]
     layers = [layer for s in networks for layer in s["layers"]]
     assert {layer["activation"] for layer in layers} == {
-        "identity", "relu", "sigmoid", "tanh"
+        *ACTIVATIONS, *OUTPUT_ACTIVATIONS
     }  # fmt: skip
-    assert {s["loss"] for s in networks} == {"squared_error", "mse", "bce"}
+    assert {s["loss"] for s in networks} == set(LOSSES)
     assert {s["convention"] for s in networks} == {"row", "column"}
     assert {np.ndim(layer["b"]) for layer in layers if "b" in layer} == {1, 2}
     assert any("b" not in layer for layer in layers)
     assert len(specs) - len(networks) >= 40
+
+
+def test_the_recording_covers_every_function():
+    ops = {
+        node.op
+        for case in CASES
+        if case["spec"]["kind"] == "scalar_trace"
+        for node in trace(case["spec"]).nodes
+    }
+    assert {record.name for record in TYPED.values()} <= ops
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from engine.gradcheck import check_grads
 from engine.network import spec_errors
 from engine.trace import trace
 from tests.grader.problems import PYTORCH as LESSON
@@ -188,3 +189,74 @@ def test_recompute_ignores_overrides_of_the_wrong_shape():
     again = t.recompute({"forward:a1": [[1.0, 1.0, 1.0]], "grad:z2": [[1.0], [2]]})
     for step, value in t.values.items():
         np.testing.assert_allclose(again[step], value)
+
+
+# -- classification: a softmax output with a cross-entropy loss -----------------
+
+CLASSIFIER = {
+    "kind": "network_trace",
+    "x": [[1.0, 2.0], [0.5, -1.0]],
+    "layers": [
+        {"W": [[0.5, 0.3], [0.2, 0.4]], "b": [[0.1, -0.1]], "activation": "tanh"},
+        {"W": [[0.1, -0.2, 0.3], [0.6, 0.0, -0.4]], "activation": "softmax"},
+    ],
+    "target": [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]],
+    "loss": "cross_entropy",
+}
+
+
+CLASSIFIER_COLUMN = transposed(CLASSIFIER)
+CLASSIFIER_COLUMN["layers"][0]["b"] = [[0.1], [-0.1]]
+
+
+@pytest.mark.parametrize("spec", [CLASSIFIER, CLASSIFIER_COLUMN])
+def test_softmax_cross_entropy_gradient_is_prediction_minus_target(spec):
+    t = trace(spec)
+    a2, target = t.node_values["a2"], np.array(spec["target"])
+    axis = 1 if spec.get("convention", "row") == "row" else 0
+    np.testing.assert_allclose(a2.sum(axis=axis), 1.0)
+    picked = np.sum(target * np.log(a2), axis=axis)
+    assert t.values["forward:loss"] == pytest.approx(-picked.mean())
+    np.testing.assert_allclose(t.values["grad:z2"], (a2 - target) / 2)
+    check_grads(spec)
+
+
+def test_softmax_is_shift_invariant_and_never_overflows():
+    big = dict(CLASSIFIER, x=[[1000.0, 2000.0], [0.5, -1.0]])
+    t = trace(big)
+    assert np.isfinite(t.values["grad:W2"]).all()
+
+
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        ({"loss": "mse"}, None, None),  # softmax with another loss is allowed
+        (
+            {"target": [[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]]},
+            "target",
+            "each row (one example) non-negative and summing to 1",
+        ),
+        (
+            {
+                "layers": [dict(CLASSIFIER["layers"][0], activation="softmax")]
+                + CLASSIFIER["layers"][1:]
+            },
+            "layers[0].activation",
+            "softmax is only for the output layer",
+        ),
+        (
+            {
+                "layers": CLASSIFIER["layers"][:1]
+                + [dict(CLASSIFIER["layers"][1], activation="sigmoid")]
+            },
+            "loss",
+            "cross_entropy needs a softmax output layer",
+        ),
+    ],
+)
+def test_classifier_spec_errors(change, field, message):
+    errors = spec_errors(dict(CLASSIFIER, **change))
+    if field is None:
+        assert errors == []
+    else:
+        assert any(f == field and message in m for f, m in errors), errors

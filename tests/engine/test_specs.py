@@ -106,7 +106,8 @@ def test_validate_network_shapes_and_names():
     layers = [dict(NETWORK["layers"][0], activation="rleu"), NETWORK["layers"][1]]
     errors = dict(fields(dict(NETWORK, layers=layers, x=[[1.0, 2.0, 3.0]])))
     assert errors["layers[0].activation"] == (
-        "unknown activation 'rleu'; use identity, relu, sigmoid or tanh"
+        "unknown activation 'rleu'; use identity, elu, gelu, leaky_relu, relu, "
+        "sigmoid, softplus, tanh or softmax"
     )
     assert "must have 3 rows" in errors["layers[0].W"]
     errors = dict(fields(dict(NETWORK, randomize={"layers[5].W": {"int": [0, 1]}})))

@@ -12,7 +12,10 @@ Each scalar case is the program text the engine parses and the same computation
 written in torch by hand, so the two sides share nothing but the numbers. Every
 named assignment is recorded (``forward:<name>`` and ``grad:<name>``), inputs
 with their gradients. Networks are drawn at random (fixed seed) over every
-activation, loss, convention and bias shape the ``network_trace`` kind accepts.
+activation, loss, convention and bias shape the ``network_trace`` kind accepts
+(a ``cross_entropy`` case has a softmax output and one-hot targets, and its loss
+is checked against ``F.cross_entropy`` on the logits). The ``kinks`` case sits
+exactly on ties and zeros, where a derivative is a convention.
 """
 
 import json
@@ -109,6 +112,53 @@ SCALAR = {
             z=lambda s: s["v"] * s["x"] - s["y"] ** 0.5,
         ),
     ),
+    "hyperbolic": (
+        "u = sinh(x)*cosh(y)\nv = sech(u) + atan(x*y)\nz = erf(v) - sign(x)*v\n",
+        {"x": (-2, 2), "y": (-1.5, 1.5)},
+        lambda t: _chain(
+            t,
+            u=lambda s: torch.sinh(s["x"]) * torch.cosh(s["y"]),
+            v=lambda s: 1 / torch.cosh(s["u"]) + torch.atan(s["x"] * s["y"]),
+            z=lambda s: torch.erf(s["v"]) - torch.sign(s["x"]) * s["v"],
+        ),
+    ),
+    "activations": (
+        "a = softplus(x)\nb = leaky_relu(x - y)\nc = elu(y)\nd = gelu(a*b + c)\n"
+        "z = d**2\n",
+        {"x": (-3, 3), "y": (-3, 3)},
+        lambda t: _chain(
+            t,
+            a=lambda s: F.softplus(s["x"]),
+            b=lambda s: F.leaky_relu(s["x"] - s["y"]),
+            c=lambda s: F.elu(s["y"]),
+            d=lambda s: F.gelu(s["a"] * s["b"] + s["c"]),
+            z=lambda s: s["d"] ** 2,
+        ),
+    ),
+    "max_min": (
+        "m = max(x, y)\nn = min(x*y, 1)\nz = m*n + max(m, 0.5)\n",
+        {"x": (-2, 2), "y": (-2, 2)},
+        lambda t: _chain(
+            t,
+            m=lambda s: torch.maximum(s["x"], s["y"]),
+            n=lambda s: torch.minimum(s["x"] * s["y"], _constant(1)),
+            z=lambda s: s["m"] * s["n"] + torch.maximum(s["m"], _constant(0.5)),
+        ),
+    ),
+    # Kinks and ties, where the derivative is a convention: x = y exactly.
+    "kinks": (
+        "u = max(x, y)\nv = min(x, y)\nw = relu(x - y) + leaky_relu(y - x)\n"
+        "q = abs(x - y) + sign(x - y)\nz = u*v + w*q\n",
+        {"x": (1.25, 1.25), "y": (1.25, 1.25)},
+        lambda t: _chain(
+            t,
+            u=lambda s: torch.maximum(s["x"], s["y"]),
+            v=lambda s: torch.minimum(s["x"], s["y"]),
+            w=lambda s: torch.relu(s["x"] - s["y"]) + F.leaky_relu(s["y"] - s["x"]),
+            q=lambda s: torch.abs(s["x"] - s["y"]) + torch.sign(s["x"] - s["y"]),
+            z=lambda s: s["u"] * s["v"] + s["w"] * s["q"],
+        ),
+    ),
 }
 DRAWS = 6
 
@@ -117,8 +167,16 @@ ACTIVATIONS = {
     "relu": torch.relu,
     "sigmoid": torch.sigmoid,
     "tanh": torch.tanh,
+    "softplus": F.softplus,
+    "leaky_relu": F.leaky_relu,
+    "elu": F.elu,
+    "gelu": F.gelu,
 }
-NETWORKS = 40
+NETWORKS = 60
+
+
+def _constant(value):
+    return torch.tensor(value, dtype=torch.float64)
 
 
 def _chain(inputs, **steps):
@@ -166,7 +224,7 @@ def _matrix(rng, rows, cols):
 
 def network_case(rng, number: int) -> dict:
     convention = rng.choice(["row", "column"])
-    loss = rng.choice(["squared_error", "mse", "bce"])
+    loss = rng.choice(["squared_error", "mse", "bce", "cross_entropy"])
     depth = rng.randint(1, 3)
     batch = rng.randint(1, 3)
     widths = [rng.randint(1, 4) for _ in range(depth + 1)]
@@ -191,6 +249,9 @@ def network_case(rng, number: int) -> dict:
     target = [
         [round(rng.random(), 3) for _ in range(shape[1])] for _ in range(shape[0])
     ]
+    if loss == "cross_entropy":
+        layers[-1]["activation"] = "softmax"
+        target = _one_hot(rng, batch, widths[-1], column)
     spec = {
         "kind": "network_trace",
         "x": x,
@@ -200,6 +261,13 @@ def network_case(rng, number: int) -> dict:
         "convention": convention,
     }
     return {"name": f"network-{number}", "spec": spec, "values": network_values(spec)}
+
+
+def _one_hot(rng, batch: int, classes: int, column: bool) -> list:
+    rows = [[0.0] * classes for _ in range(batch)]
+    for row in rows:
+        row[rng.randrange(classes)] = 1.0
+    return [list(c) for c in zip(*rows)] if column else rows
 
 
 def network_values(spec: dict) -> dict:
@@ -216,9 +284,19 @@ def network_values(spec: dict) -> dict:
             b = values[f"b{n}"] = leaf(layer["b"])
             z = z + (b.reshape(-1, 1) if column and b.ndim == 1 else b)
         values[f"z{n}"] = z
-        a = values[f"a{n}"] = ACTIVATIONS[layer["activation"]](z) * 1.0
+        if layer["activation"] == "softmax":
+            a = values[f"a{n}"] = torch.softmax(z, dim=0 if column else 1)
+        else:
+            a = values[f"a{n}"] = ACTIVATIONS[layer["activation"]](z) * 1.0
     target = torch.tensor(spec["target"], dtype=torch.float64)
-    if spec["loss"] == "bce":
+    if spec["loss"] == "cross_entropy":
+        examples = a.shape[1] if column else a.shape[0]
+        values["loss"] = -(target * torch.log(a)).sum() / examples
+        # The same number from torch's own loss on the logits.
+        logits = z.T if column else z
+        expected = F.cross_entropy(logits, target.T if column else target)
+        assert torch.allclose(values["loss"], expected, rtol=1e-12)
+    elif spec["loss"] == "bce":
         values["loss"] = F.binary_cross_entropy(a, target)
     elif spec["loss"] == "mse":
         values["loss"] = ((a - target) ** 2).mean()

@@ -13,13 +13,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from courseware.models import HintRequest, Lesson, Problem, Quiz
-from tests.e2e.test_student_journey import log_in, partly_wrong_trace, student
+from tests.e2e.test_student_journey import log_in, partly_wrong_trace
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-__all__ = ["student"]  # the fixture, shared with the student journey
 
 
 def problem_url(base: str, slug: str) -> str:

@@ -92,15 +92,20 @@ def _markdown_html(kind: str, text: str) -> SafeString:
 
 
 def graph_markup(
-    problem: Problem, seed: int | None, trace, statuses: dict[str, str]
+    problem: Problem, seed: int | None, trace, statuses: dict[str, str], **options
 ) -> str:
-    """``courseware.graph_svg.graph_svg`` of a variant's trace, coloured by ``statuses``."""
+    """``courseware.graph_svg.graph_svg(trace, statuses, **options)`` of a variant."""
     from courseware.graph_svg import graph_svg
 
     key = content_key(
-        "graph-svg", problem.kind, spec_hash(problem), seed, sorted(statuses.items())
+        "graph-svg",
+        problem.kind,
+        spec_hash(problem),
+        seed,
+        sorted(statuses.items()),
+        sorted(options.items()),
     )
-    return cached(key, lambda: graph_svg(trace, statuses))
+    return cached(key, lambda: graph_svg(trace, statuses, **options))
 
 
 def step_ids(problem: Problem, compute: Callable[[], Any]) -> Any:

@@ -5,9 +5,10 @@ names are the step ids themselves (``forward:u``, ``local:v/u``, ``grad:x``), so
 the posted data maps straight onto contract 2.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from django import forms
 
 from courseware.services import ANSWER_MAX_LENGTH
@@ -29,6 +30,17 @@ class Cell:
     label: str  # what a sighted student reads, e.g. "∂v/∂u"
     aria_label: str  # what a screen reader says, e.g. "local derivative ∂v by ∂u"
     input_id: str
+    shape: tuple[int, int] | None = None  # rows, columns of a matrix-valued step
+
+    @property
+    def shape_text(self) -> str:
+        """``"2x1"`` for the page script's grid (``data-shape``); blank for a number."""
+        return f"{self.shape[0]}x{self.shape[1]}" if self.shape else ""
+
+    @property
+    def shape_words(self) -> str:
+        """``"2×1 matrix"``, shown beside the label; blank for a number."""
+        return f"{self.shape[0]}×{self.shape[1]} matrix" if self.shape else ""
 
 
 def step_label(step_id: str, output: str) -> tuple[str, str]:
@@ -47,14 +59,44 @@ def step_label(step_id: str, output: str) -> tuple[str, str]:
     return step.label(output), step.spoken(output)
 
 
-def trace_cells(step_ids: Sequence[str], output: str) -> list[Cell]:
-    """The trace table's cells, in the engine's display order."""
+def trace_cells(
+    step_ids: Sequence[str],
+    output: str,
+    shapes: Mapping[str, tuple[int, int]] | None = None,
+) -> list[Cell]:
+    """The trace table's cells, in the engine's display order.
+
+    ``shapes`` gives the (rows, columns) of the matrix-valued steps; a
+    matrix cell's spoken label says its shape too.
+    """
     cells = []
     for index, step_id in enumerate(step_ids):
         label, aria = step_label(step_id, output)
         family = StepId.parse(step_id).family
-        cells.append(Cell(step_id, family, label, aria, f"cell-{index}"))
+        shape = (shapes or {}).get(step_id)
+        if shape:
+            aria += f", a {shape[0]} by {shape[1]} matrix"
+        cells.append(Cell(step_id, family, label, aria, f"cell-{index}", shape))
     return cells
+
+
+def matrix_shapes(values: Mapping) -> dict[str, tuple[int, int]]:
+    """(rows, columns) of every matrix-valued step; a 1-D value counts as a row.
+
+    Examples
+    ========
+    >>> import numpy as np
+    >>> matrix_shapes({"forward:u": 2.0, "grad:W1": np.zeros((2, 1))})
+    {'grad:W1': (2, 1)}
+    """
+    shapes = {}
+    for step_id, value in values.items():
+        shape = np.shape(value)
+        if len(shape) == 2:
+            shapes[step_id] = (int(shape[0]), int(shape[1]))
+        elif len(shape) == 1:
+            shapes[step_id] = (1, int(shape[0]))
+    return shapes
 
 
 def cell_groups(cells: Sequence[Cell]) -> list[tuple[str, str, list[Cell]]]:

@@ -103,6 +103,8 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
         return value if _is_local_image(value) else None
     if tag == "a" and attribute == "href" and value.lower().startswith("data:"):
         return None
+    if tag == "a" and attribute == "href" and value.startswith("#") and len(value) > 1:
+        return "#" + ID_PREFIX + value[1:]  # ids are prefixed: in-page links follow
     if attribute == "class":
         kept = [name for name in value.split() if _author_class(name)]
         return " ".join(kept) or None

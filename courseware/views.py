@@ -196,11 +196,7 @@ def problem_detail(
         "quiz": quiz,
         "prompt": content_cache.prompt_html(problem),
         "workspace": workspace,
-        "graph": (
-            content_cache.graph_markup(problem, seed, workspace["trace"], statuses)
-            if workspace["trace"]
-            else ""
-        ),
+        "graphs": _graphs(problem, seed, workspace, statuses),
         "groups": _groups_with_feedback(workspace, form, feedback),
         "form": form,
         "answer_feedback": feedback.get("answer"),
@@ -344,6 +340,26 @@ def _attempts_left(user, problem: Problem, quiz: Quiz | None, attempts) -> int |
     if attempts is not None and len(attempts) < HISTORY_LENGTH:
         return max(0, limit - sum(1 for s in attempts if s.counted))
     return selectors.attempts_left(student=user, problem=problem, quiz=quiz)
+
+
+def _graphs(problem: Problem, seed, workspace: dict, statuses: dict) -> list[str]:
+    """The graph twice: laid out left to right, and top to bottom for phones
+    (each cached per spec, seed and statuses: ``content_cache.graph_markup``)."""
+    if not workspace["trace"]:
+        return []
+    cell_ids = {cell.step_id: cell.input_id for cell in workspace["cells"]}
+    return [
+        content_cache.graph_markup(
+            problem,
+            seed,
+            workspace["trace"],
+            statuses,
+            cell_ids=cell_ids,
+            vertical=vertical,
+            id_prefix=f"graph-{'v' if vertical else 'h'}",
+        )
+        for vertical in (False, True)
+    ]
 
 
 def _groups_with_feedback(workspace: dict, form, feedback: dict) -> list:
@@ -524,15 +540,21 @@ def submission_payload(
 
 
 def _displayed(step: dict) -> dict:
-    if step.get("expected") is not None:
-        return {**step, "expected": _display(step["expected"])}
-    return step
+    """A step as the page shows it: a solved trace cell repeats no answer, and a
+    local derivative whose formula is its value (``1 = 1``) shows it once."""
+    expected = step.get("expected")
+    if expected is None:
+        return step
+    if step.get("status") == "correct" and step.get("id") != "answer":
+        return {key: value for key, value in step.items() if key != "expected"}
+    return {**step, "expected": _display(expected)}
 
 
 def _display(value) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value)
+    if not isinstance(value, str):
+        return json.dumps(value)
+    formula, equals, number = value.partition(" = ")
+    return formula if equals and formula.strip() == number.strip() else value
 
 
 @login_required

@@ -8,7 +8,7 @@ Never holds the key's correct flags or feedback of choice options.
 import json
 from functools import lru_cache
 
-from courseware.forms import trace_cells
+from courseware.forms import matrix_shapes, trace_cells
 from courseware.models import Problem
 from engine.specs import instantiate
 from engine.trace import trace as build_trace
@@ -34,6 +34,7 @@ def _workspace_cached(kind: str, spec_json: str, seed: int | None) -> dict:
         "step_ids": ["answer"],
         "symbols": [str(s) for s in spec.get("symbols", [])],
         "given": [],
+        "example_given": [],  # the spec's own numbers, when this variant's differ
         "options": [],
         "multiple": bool(spec.get("multiple")),
     }
@@ -43,10 +44,14 @@ def _workspace_cached(kind: str, spec_json: str, seed: int | None) -> dict:
         workspace.update(
             trace=trace,
             step_ids=step_ids,
-            cells=trace_cells(step_ids, trace.output),
+            cells=trace_cells(step_ids, trace.output, matrix_shapes(trace.values)),
             symbols=list(trace_symbols(trace)),
-            given=_given(spec),
+            given=_given(spec, trace),
         )
+        if seed is not None and "randomize" in json.loads(spec_json):
+            example = _given(instantiate(json.loads(spec_json), None), trace)
+            if example != workspace["given"]:
+                workspace["example_given"] = example
     elif kind == Problem.Kind.CHOICE:
         letters = "abcdefghijklmnopqrstuvwxyz"
         workspace["options"] = [
@@ -56,12 +61,16 @@ def _workspace_cached(kind: str, spec_json: str, seed: int | None) -> dict:
     return workspace
 
 
-def _given(spec: dict) -> list[tuple[str, str]]:
-    """The given numbers of a concrete trace spec, for the "Given" list."""
+def _given(spec: dict, trace) -> list[tuple[str, str]]:
+    """The given numbers of a concrete trace spec, for the "Given" list: inputs in
+    the order the program uses them (x, y, b), as the lesson writes them."""
     if spec.get("kind") == Problem.Kind.SCALAR_TRACE:
-        return [
-            (name, _number(value)) for name, value in spec.get("inputs", {}).items()
-        ]
+        used = [p for node in trace.nodes for p in node.parents]
+        order = {name: used.index(name) for name in set(used)}
+        inputs = sorted(
+            spec.get("inputs", {}).items(), key=lambda i: order.get(i[0], 0)
+        )
+        return [(name, _number(value)) for name, value in inputs]
     given = [("x", json.dumps(spec.get("x")))]
     for index, layer in enumerate(spec.get("layers", []), start=1):
         given.append((f"W{index}", json.dumps(layer.get("W"))))

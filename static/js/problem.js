@@ -79,6 +79,191 @@
     form.querySelectorAll(".answer-input").forEach(attachPreview);
   }
 
+  /* --- Matrix grid ---------------------------------------------------------
+     A matrix cell (data-shape="2x1") gets one box per entry. The grid only
+     writes the text "[[a], [b]]" into the cell's own field, which is what is
+     submitted and previewed; the field stays editable, and text typed or pasted
+     there fills the grid when its shape fits. */
+
+  function splitTop(text) {  // "a, (b, c), [d]" -> ["a", "(b, c)", "[d]"]
+    var parts = [], depth = 0, start = 0;
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charAt(i);
+      if (c === "(" || c === "[") { depth++; }
+      else if (c === ")" || c === "]") { depth--; }
+      else if (c === "," && depth === 0) { parts.push(text.slice(start, i).trim()); start = i + 1; }
+    }
+    parts.push(text.slice(start).trim());
+    return parts;
+  }
+
+  function unbracket(text) {
+    text = text.trim();
+    return text.charAt(0) === "[" && text.charAt(text.length - 1) === "]" ? text.slice(1, -1).trim() : null;
+  }
+
+  /* "[[a, b], [c, d]]", "[a, b]" or rows of tab-separated values (a spreadsheet
+     copy) -> [["a", "b"], ["c", "d"]]; null when the text is not a matrix. */
+  function parseMatrix(text) {
+    var inner = unbracket(text);
+    if (inner === null) {
+      var lines = text.split(/\r?\n/).filter(function (l) { return l.trim(); });
+      if (!lines.length || text.indexOf("\t") === -1 && lines.length < 2) { return null; }
+      return lines.map(function (l) { return l.trim().split(/\t|\s*,\s*|\s+/); });
+    }
+    if (inner.charAt(0) !== "[") { return [splitTop(inner)]; }
+    var rows = splitTop(inner).map(unbracket);
+    if (rows.some(function (r) { return r === null; })) { return null; }
+    return rows.map(splitTop);
+  }
+
+  function matrixText(rows) {
+    var any = rows.some(function (r) { return r.some(function (v) { return v.trim(); }); });
+    if (!any) { return ""; }
+    return "[" + rows.map(function (r) {
+      return "[" + r.map(function (v) { return v.trim(); }).join(", ") + "]";
+    }).join(", ") + "]";
+  }
+
+  function attachGrid(field) {
+    var shape = field.getAttribute("data-shape").split("x").map(Number);
+    var rows = shape[0], cols = shape[1];
+    var label = field.getAttribute("data-label");
+    var words = rows + "×" + cols + " matrix";
+    var grid = element("fieldset", "matrix-grid");
+    grid.setAttribute("data-rows", rows);
+    grid.setAttribute("data-cols", cols);
+    grid.appendChild(element("legend", null, label + ": " + words));
+    var body = element("div", "matrix-body");
+    var entries = [];
+    for (var r = 0; r < rows; r++) {
+      var line = element("div", "matrix-row");
+      entries.push([]);
+      for (var c = 0; c < cols; c++) {
+        var entry = element("input", "matrix-entry");
+        entry.type = "text";
+        entry.autocomplete = "off";
+        entry.setAttribute("autocapitalize", "off");
+        entry.spellcheck = false;
+        entry.setAttribute("aria-label", "row " + (r + 1) + ", column " + (c + 1) + " of " + label);
+        entry.id = field.id + "-r" + (r + 1) + "c" + (c + 1);
+        entry.setAttribute("data-row", r);
+        entry.setAttribute("data-col", c);
+        line.appendChild(entry);
+        entries[r].push(entry);
+      }
+      body.appendChild(line);
+    }
+    grid.appendChild(body);
+    var note = element("p", "grid-note");
+    note.setAttribute("aria-live", "polite");
+    grid.appendChild(note);
+    var cell = field.parentNode;
+    cell.insertBefore(grid, field);
+    var asText = element("label", "as-text", "as text ");
+    asText.htmlFor = field.id;
+    cell.insertBefore(asText, field);
+    cell.classList.add("has-grid");
+
+    function values() {
+      return entries.map(function (row) { return row.map(function (e) { return e.value; }); });
+    }
+    function fill(matrix) {
+      entries.forEach(function (row, i) { row.forEach(function (e, j) { e.value = matrix[i][j]; }); });
+    }
+    function fits(matrix) {
+      return matrix && matrix.length === rows && matrix.every(function (r) { return r.length === cols; });
+    }
+    function writeText(text) {
+      field.value = text;
+      field.dispatchEvent(new Event("input"));  // the live preview reads the field
+    }
+    function warn(text) { note.textContent = text; note.classList.add("grid-warn"); }
+    function fromText() {
+      if (!field.value.trim()) { fill(values().map(function (r) { return r.map(function () { return ""; }); })); note.textContent = ""; return; }
+      var matrix = parseMatrix(field.value);
+      if (fits(matrix)) { fill(matrix); note.textContent = ""; }
+      else { warn("The text is not a " + words + "; the text is what will be submitted."); }
+    }
+    entries.forEach(function (row) {
+      row.forEach(function (entry) {
+        entry.addEventListener("input", function () { note.textContent = ""; writeText(matrixText(values())); });
+        entry.addEventListener("paste", function (event) {
+          var text = (event.clipboardData || window.clipboardData).getData("text");
+          var matrix = parseMatrix(text);
+          if (!matrix || matrix.length * matrix[0].length < 2) { return; }  // one value: paste as usual
+          event.preventDefault();
+          if (fits(matrix)) {
+            fill(matrix);
+            note.classList.remove("grid-warn");
+            note.textContent = "Pasted a " + words + ".";
+            writeText(matrixText(values()));
+          } else {
+            writeText(text.trim());
+            warn("Pasted a " + matrix.length + "×" + matrix[0].length +
+              " matrix, but this cell is a " + words + ": check it in the text below.");
+          }
+        });
+      });
+    });
+    field.addEventListener("input", function (event) { if (event.isTrusted) { fromText(); } });
+    fromText();
+  }
+
+  form.querySelectorAll(".answer-input[data-shape]").forEach(attachGrid);
+
+
+  /* --- Graph <-> cells --------------------------------------------------------
+     Hovering or focusing a node lights up its cells (its forward value, its
+     local derivatives, its gradient); focusing a cell lights up its node and
+     the edges it is about. Both drawings (wide and narrow) are kept in step. */
+
+  function rowsOfNode(name) {
+    return Array.prototype.filter.call(document.querySelectorAll("tr[data-step-id]"), function (row) {
+      var id = row.getAttribute("data-step-id");
+      return id === "forward:" + name || id === "grad:" + name || id.indexOf("local:" + name + "/") === 0;
+    });
+  }
+
+  function graphPartsOfStep(id) {
+    var family = id.split(":")[0], rest = id.slice(family.length + 1);
+    var node = family === "local" ? rest.split("/")[0] : rest;
+    var parts = Array.prototype.slice.call(document.querySelectorAll('#graph [data-node="' + CSS.escape(node) + '"]'));
+    var edges = [];
+    if (family === "local") {
+      edges = document.querySelectorAll('#graph .edge[data-to="' + CSS.escape(node) + '"][data-from="' + CSS.escape(rest.split("/")[1]) + '"]');
+    } else if (family === "grad") {  // the gradient flows back along every outgoing edge
+      edges = document.querySelectorAll('#graph .edge[data-from="' + CSS.escape(node) + '"]');
+    }
+    return parts.concat(Array.prototype.slice.call(edges));
+  }
+
+  function light(list, on) { list.forEach(function (el) { el.classList.toggle("linked", on); }); }
+
+  document.querySelectorAll("#graph [data-node]").forEach(function (node) {
+    var name = node.getAttribute("data-node");
+    function show(on) {
+      light(rowsOfNode(name), on);
+      light(Array.prototype.slice.call(document.querySelectorAll('#graph [data-node="' + CSS.escape(name) + '"]')), on);
+    }
+    ["mouseenter", "focus"].forEach(function (type) { node.addEventListener(type, function () { show(true); }); });
+    ["mouseleave", "blur"].forEach(function (type) { node.addEventListener(type, function () { show(false); }); });
+    node.addEventListener("click", function (event) {  // go to the first cell, focused
+      var href = node.getAttribute("href");
+      var target = href && document.getElementById(href.slice(1));
+      if (!target) { return; }
+      event.preventDefault();
+      var grid = target.parentNode.querySelector(".matrix-entry");
+      (grid || target).focus();
+    });
+  });
+
+  form.querySelectorAll("tr[data-step-id]").forEach(function (row) {
+    var parts = graphPartsOfStep(row.getAttribute("data-step-id"));
+    row.addEventListener("focusin", function () { light(parts, true); row.classList.add("linked"); });
+    row.addEventListener("focusout", function () { light(parts, false); row.classList.remove("linked"); });
+  });
+
   /* --- Feedback ------------------------------------------------------------ */
 
   function setStatusClass(node, status) {
@@ -116,11 +301,12 @@
       var marker = group.querySelector(".marker");
       if (marker) { marker.textContent = status ? STATUS[status][0] : ""; }
       var title = group.querySelector(":scope > title");
-      if (status && !title) {
+      if (!title) {
         title = document.createElementNS("http://www.w3.org/2000/svg", "title");
-        group.appendChild(title);
+        group.insertBefore(title, group.firstChild);
       }
-      if (title) { title.textContent = status ? STATUS[status][1] : ""; }
+      var label = group.getAttribute("data-label") || "";
+      title.textContent = label + (status ? (label ? ": " : "") + STATUS[status][1] : "");
     });
   }
 
@@ -174,6 +360,36 @@
     });
   }
 
+  /* After grading, the focus goes to the summary (read out by the live region),
+     which links to the first cell that needs work. */
+  function firstToFix(payload) {
+    var bad = ["incorrect", "invalid", "missing"];
+    var rows = document.querySelectorAll("[data-step-id]");
+    for (var i = 0; i < rows.length; i++) {
+      var id = rows[i].getAttribute("data-step-id");
+      for (var j = 0; j < payload.steps.length; j++) {
+        if (payload.steps[j].id === id && bad.indexOf(payload.steps[j].status) !== -1) { return rows[i]; }
+      }
+    }
+    return null;
+  }
+
+  function focusSummary(payload) {
+    var body = document.getElementById("feedback-body");
+    var row = payload.steps ? firstToFix(payload) : null;
+    var input = row && row.querySelector(".matrix-entry, .answer-input, input");
+    if (input && row.getAttribute("data-step-id") !== "answer") {
+      var label = row.querySelector("th label");
+      var p = element("p", "first-to-fix", "First to fix: ");
+      var link = element("a", null, label ? label.textContent : row.getAttribute("data-step-id"));
+      link.href = "#" + input.id;
+      link.addEventListener("click", function (event) { event.preventDefault(); input.focus(); });
+      p.appendChild(link);
+      body.appendChild(p);
+    }
+    body.focus();
+  }
+
   function applyFeedback(payload) {
     var byId = {};
     payload.steps.forEach(function (step) { byId[step.id] = step; });
@@ -223,6 +439,7 @@
     if (payload.done) {
       setBusy(false, payload.outcome === "error" ? "Grading failed." : "Graded.");
       applyFeedback(payload);
+      if (watchingSubmit) { watchingSubmit = false; focusSummary(payload); }
       if (payload.attempts_left === 0) {
         submitButton.disabled = true;
         submitButton.textContent = "No attempts left";
@@ -244,8 +461,11 @@
     }, POLL_MS);
   }
 
+  var watchingSubmit = false;  // focus moves only after the student's own Submit
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    watchingSubmit = true;
     showErrors([]);
     setBusy(true, "Sending your answers…");
     fetch(window.location.pathname + window.location.search, {

@@ -222,7 +222,7 @@ def test_the_preview_shows_graph_key_and_variants(client, staff, problem):
     url = reverse("admin:courseware_problem_preview", args=[problem.pk])
     response = client.get(url)
     content = response.content.decode()
-    assert '<svg class="graph"' in content
+    assert '<svg class="graph graph-horizontal"' in content
     preview = response.context["preview"]
     assert preview.columns == ["own numbers"] + [f"variant {n}" for n in range(1, 6)]
     rows = {row.step_id: row for row in preview.rows}

@@ -84,7 +84,7 @@ def test_a_spec_corrected_in_place_changes_graph_cells_variant_and_checks(
 
     html = text(page.get(WORK))
     assert 'name="forward:w"' in html and 'name="forward:v"' not in html
-    assert 'data-steps="forward:w grad:w"' in html  # the graph SVG too
+    assert 'data-node="w"' in html and 'data-node="v"' not in html  # the graph too
     after = api.get(f"/api/v1/problems/{problem.pk}/variant/").json()
     assert "forward:w" in after["step_ids"] and "forward:v" not in after["step_ids"]
     # Submissions are checked against the new steps.

@@ -79,6 +79,11 @@ def test_sanitize_prefixes_ids_and_adds_rel():
     assert 'rel="noopener noreferrer"' in html
 
 
+def test_sanitize_in_page_links_follow_the_prefixed_ids():
+    html = sanitize('<a href="#glossary">Full glossary</a><h2 id="glossary">G</h2>')
+    assert 'href="#lesson-glossary"' in html and 'id="lesson-glossary"' in html
+
+
 @pytest.mark.parametrize(
     "src",
     [

@@ -147,7 +147,8 @@ def test_problem_page_has_a_labelled_input_per_step_and_the_graph(student):
     assert "∂v/∂u" in page and "∂z/∂x" in page
     assert 'aria-label="local derivative of v with respect to u"' in page
     nodes = re.findall(r'data-node="([^"]+)"', page)
-    assert sorted(nodes) == sorted(["x", "y", "b", "u", "v", "z"])
+    # twice: the wide drawing and the narrow screens' vertical one
+    assert sorted(nodes) == sorted(["x", "y", "b", "u", "v", "z"] * 2)
     assert 'aria-live="polite"' in page
 
 
@@ -155,7 +156,10 @@ def test_network_problem_page_shows_matrix_cells_and_layer_nodes(student):
     page = client_for(student).get(url("problem", "pytorch-network")).content.decode()
     assert re.findall(r'data-node="([^"]+)"', page) == [
         "x", "W1", "W2", "z1", "a1", "z2", "a2", "loss",
-    ]  # fmt: skip
+    ] * 2  # fmt: skip
+    grid = re.search(r'<input[^>]*name="grad:W1"[^>]*>', page, re.S).group(0)
+    assert 'data-shape="2x2"' in grid  # the page script's grid
+    assert "2×2 matrix" in page  # the expected shape, shown without JavaScript
     assert 'name="grad:W1"' in page
     assert "[[0.5, 0.3], [0.2, 0.4]]" in page  # a given weight matrix
 
@@ -314,6 +318,38 @@ def test_the_key_is_shown_once_the_policy_allows(student):
     assert float(by_id["forward:u"]["expected"]) == pytest.approx(values["forward:u"])
 
 
+def test_a_revealed_key_shows_each_answer_once_and_none_for_solved_cells(student):
+    problem, values = key_of(student)
+    problem.reveal_policy = Problem.RevealPolicy.ALWAYS
+    problem.save()
+    Quiz.objects.update(due_at=timezone.now() - timedelta(days=1))
+    answers = wrong_everywhere(values)
+    answers["local:v/u"] = "1"  # solved: its key reads "1 = 1"
+    submission = submit_and_grade(student, answers)
+    by_id = {s["id"]: s for s in status_json(client_for(student), submission)["steps"]}
+    assert by_id["local:v/u"]["status"] == "correct"
+    assert "expected" not in by_id["local:v/u"]
+    assert by_id["local:v/b"]["expected"] == "1"  # not "1 = 1"
+    assert " = " in by_id["local:z/v"]["expected"]  # "2*v = 14": formula and value
+    page = client_for(student).get(url("problem", WORK_THIS)).content.decode()
+    assert "<code>1 = 1</code>" not in page
+
+
+def test_a_variant_with_other_numbers_says_so_beside_the_given_values(student):
+    problem = Problem.objects.get(slug=WORK_THIS)
+    variant = services.variant_get_or_create(student=student, problem=problem)
+    variant.seed = next(
+        seed
+        for seed in range(1, 50)
+        if instantiate(problem.spec, seed)["inputs"] != problem.spec["inputs"]
+    )
+    variant.save()
+    page = client_for(student).get(url("problem", WORK_THIS)).content.decode()
+    note = re.search(r'<p class="note" id="numbers-note">(.*?)</p>', page, re.S)
+    assert "Your numbers differ from the example's" in note.group(1)
+    assert "(x = 2, y = 3, b = 1)" in " ".join(note.group(1).split())
+
+
 def test_partly_wrong_trace_shows_correct_carried_and_incorrect(student):
     _, values = key_of(student)
     answers = {step: f"{float(value):g}" for step, value in values.items()}
@@ -330,7 +366,8 @@ def test_partly_wrong_trace_shows_correct_carried_and_incorrect(student):
     page = client.get(url("problem", WORK_THIS)).content.decode()
     assert 'class="cell-row status-incorrect" data-step-id="forward:u"' in page
     assert "↪ carried forward" in page
-    assert re.search(r'class="node node-op status-incorrect" data-node="u"', page)
+    assert 'class="mark mark-forward status-incorrect" data-steps="forward:u"' in page
+    assert 'class="mark mark-forward status-carried" data-steps="forward:v"' in page
 
 
 def test_a_failed_grading_shows_a_plain_message_and_no_details(student):

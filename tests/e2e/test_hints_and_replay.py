@@ -1,7 +1,7 @@
 """Hints, the backward-pass replay, the worked solution and the new answer cells,
 in real Chromium at desktop and phone widths, graded by a real worker (issue 16).
 
-Screenshots go to docs/screenshots/ (kept with the docs) as well as test-artifacts/.
+Screenshots go to docs/screenshots/ (kept with the docs) as well as test-screenshots/.
 """
 
 import re
@@ -13,13 +13,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from courseware.models import HintRequest, Lesson, Problem, Quiz
-from tests.e2e.test_student_journey import log_in, partly_wrong_trace, student
+from tests.e2e.test_student_journey import log_in, partly_wrong_trace
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-__all__ = ["student"]  # the fixture, shared with the student journey
 
 
 def problem_url(base: str, slug: str) -> str:
@@ -27,10 +25,8 @@ def problem_url(base: str, slug: str) -> str:
     return f"{base}/courses/{lesson.course.slug}/{lesson.slug}/problems/{slug}/"
 
 
-def shoot(page, name: str, artifacts: Path) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    for folder in (SCREENSHOTS, artifacts):
-        page.screenshot(path=str(folder / name), full_page=True)
+def shoot(page, name: str, folder: Path) -> None:
+    page.screenshot(path=str(folder / name), full_page=True)
 
 
 def no_sideways_scroll(page) -> bool:
@@ -41,7 +37,7 @@ def no_sideways_scroll(page) -> bool:
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_a_hint_then_a_graded_attempt_replayed_step_by_step(
-    live_server, student, worker_factory, browser_page, artifacts, viewport
+    live_server, student, worker_factory, browser_page, screenshots, viewport
 ):
     worker_factory()
     page = browser_page
@@ -70,7 +66,7 @@ def test_a_hint_then_a_graded_attempt_replayed_step_by_step(
     expect(steps.nth(0)).to_be_visible()
     expect(steps.nth(1)).to_be_hidden()  # one step at a time
     first_node = steps.nth(0).get_attribute("data-node")
-    expect(page.locator(f"svg.graph [data-node='{first_node}']")).to_have_class(
+    expect(page.locator(f"svg.graph [data-node='{first_node}']:visible")).to_have_class(
         re.compile(r"\breplay-current\b")
     )
     next_step = page.get_by_role("button", name="Replay the next step")
@@ -79,15 +75,17 @@ def test_a_hint_then_a_graded_attempt_replayed_step_by_step(
     expect(diverged).to_be_visible()
     expect(diverged).to_have_attribute("data-step", "grad:u")
     expect(diverged).to_contain_text("your backward pass diverges here")
-    expect(page.locator("svg.graph [data-node='u']")).to_have_class(
+    expect(page.locator("svg.graph [data-node='u']:visible")).to_have_class(
         re.compile(r"\breplay-current\b")
     )
     assert no_sideways_scroll(page)
-    shoot(page, f"replay-{'phone' if viewport is PHONE else 'desktop'}.png", artifacts)
+    shoot(
+        page, f"replay-{'phone' if viewport is PHONE else 'desktop'}.png", screenshots
+    )
 
 
 def test_the_worked_solution_once_the_key_is_shown(
-    live_server, student, worker_factory, browser_page, artifacts
+    live_server, student, worker_factory, browser_page, screenshots
 ):
     worker_factory()
     Problem.objects.filter(slug="work-this-trace").update(
@@ -109,11 +107,11 @@ def test_the_worked_solution_once_the_key_is_shown(
     )
     page.set_viewport_size(PHONE)
     assert no_sideways_scroll(page)
-    shoot(page, "worked-solution-phone.png", artifacts)
+    shoot(page, "worked-solution-phone.png", screenshots)
 
 
 def test_the_path_question_of_work_this_has_its_own_answer_cells(
-    live_server, student, worker_factory, browser_page, artifacts
+    live_server, student, worker_factory, browser_page, screenshots
 ):
     worker_factory()
     page = browser_page
@@ -126,4 +124,4 @@ def test_the_path_question_of_work_this_has_its_own_answer_cells(
     expect(page.locator("#progress")).to_have_text("Graded.")
     expect(page.locator("#feedback")).to_contain_text("score 100%")
     assert no_sideways_scroll(page)
-    shoot(page, "path-question-phone.png", artifacts)
+    shoot(page, "path-question-phone.png", screenshots)

@@ -1,26 +1,15 @@
 """A student reads the lesson and works "Work this" in real Chromium, graded by a real worker."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from courseware import services
 from courseware.models import Lesson, Problem
 from engine.specs import instantiate
 from engine.trace import trace
+from tests.e2e.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-PASSWORD = "a-long-test-password-42"
-
-
-@pytest.fixture
-def student(live_server):
-    call_command("import_content", "content/", verbosity=0)
-    user = get_user_model().objects.create_user("ada", password=PASSWORD)
-    course = Lesson.objects.get(slug="credit-assignment").course
-    services.course_enrol(course=course, user=user)
-    return user
 
 
 def partly_wrong_trace(user) -> dict[str, str]:
@@ -66,7 +55,7 @@ def test_student_reads_the_lesson_and_gets_step_feedback(
     page.screenshot(path=str(artifacts / "e2e-lesson.png"), full_page=True)
 
     page.get_by_role("link", name="Work this").first.click()
-    expect(page.locator("svg.graph [data-node='u']")).to_be_visible()
+    expect(page.locator("svg.graph-horizontal [data-node='u']")).to_be_visible()
     answers = partly_wrong_trace(student)
     for step_id, text in answers.items():
         page.locator(f"input[name='{step_id}']").fill(text)
@@ -91,10 +80,9 @@ def test_student_reads_the_lesson_and_gets_step_feedback(
     expect(page.locator(row("forward:v") + " .status-badge")).to_have_text(
         "↪ carried forward"
     )
-    expect(page.locator("svg.graph [data-node='u']")).to_have_class(
-        "node node-op status-incorrect"
-    )
-    expect(page.locator("svg.graph [data-node='u'] .marker")).to_have_text("✗")
+    value_of_u = page.locator("svg.graph-horizontal [data-node='u'] .mark-forward")
+    expect(value_of_u).to_have_class("mark mark-forward status-incorrect")
+    expect(value_of_u.locator(".marker")).to_have_text("✗")
     expect(page.locator("#feedback-body")).to_contain_text("Attempt 1: score")
     expect(page.locator("#history li")).to_have_count(1)
     page.screenshot(path=str(artifacts / "e2e-work-this-feedback.png"), full_page=True)

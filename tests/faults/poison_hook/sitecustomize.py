@@ -21,9 +21,9 @@ if POISON:
 
         grade = grader.services.grade
 
-        def grade_or_die(spec, answers, seed=None):
+        def grade_or_die(spec, answers, seed=None, **options):
             if POISON in answers.values():
                 os.kill(os.getpid(), signal.SIGKILL)
-            return grade(spec, answers, seed=seed)
+            return grade(spec, answers, seed=seed, **options)
 
         grader.services.grade = grade_or_die

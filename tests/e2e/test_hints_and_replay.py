@@ -105,17 +105,20 @@ def test_the_worked_solution_once_the_key_is_shown(
     expect(worked.locator("li[data-step='grad:x']")).to_contain_text(
         "∂z/∂x = ∂z/∂u · ∂u/∂x = "
     )
+    shoot(page, "worked-solution-desktop.png", screenshots)
     page.set_viewport_size(PHONE)
+    expect(worked.locator("li[data-step='grad:x']")).to_be_visible()
     assert no_sideways_scroll(page)
     shoot(page, "worked-solution-phone.png", screenshots)
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_path_question_of_work_this_has_its_own_answer_cells(
-    live_server, student, worker_factory, browser_page, screenshots
+    live_server, student, worker_factory, browser_page, screenshots, viewport
 ):
     worker_factory()
     page = browser_page
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size(viewport)
     log_in(page, live_server.url)
     page.goto(problem_url(live_server.url, "work-this-path"))
     for key in ("a", "b", "c"):
@@ -124,4 +127,5 @@ def test_the_path_question_of_work_this_has_its_own_answer_cells(
     expect(page.locator("#progress")).to_have_text("Graded.")
     expect(page.locator("#feedback")).to_contain_text("score 100%")
     assert no_sideways_scroll(page)
-    shoot(page, "path-question-phone.png", screenshots)
+    width = "phone" if viewport is PHONE else "desktop"
+    shoot(page, f"path-question-{width}.png", screenshots)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from engine.explain import number
 from engine.graph import StepId
 
 CORRECT = "Correct."
@@ -128,16 +129,8 @@ WRONG_BY_FAMILY: Mapping[str, str] = {
 }
 
 
-def format_value(value) -> str:
-    """A number or matrix as a student would write it: ``8``, ``-0.05``, ``[[1, 2]]``."""
-    if isinstance(value, np.ndarray):
-        if value.ndim == 0:
-            return format_value(float(value))
-        return "[" + ", ".join(format_value(row) for row in value) + "]"
-    number = float(value)
-    if number.is_integer() and abs(number) < 1e15:
-        return str(int(number))
-    return f"{number:.6g}"
+# A number or matrix as a student would write it: ``8``, ``-0.05``, ``[[1, 2]]``.
+format_value = number
 
 
 def step_label(step_id: str, output: str) -> str:

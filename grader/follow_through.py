@@ -260,10 +260,9 @@ class TraceMarking:
             return f"{sympy.sstr(formula)} = {value}"
         return value
 
-    def mark(self, steps: list[str], answers: Mapping[str, Any]) -> list[StepResult]:
-        """Every step's result; a cell whose checks fail or run out of time is
-        ``invalid`` on its own (``grader.budget``), the others are marked."""
-        budget = Budget()
+    def read_all(self, steps, answers: Mapping[str, Any], budget: Budget):
+        """``(read, cells, believed)``: each step's ``Cell`` or ``missing``/``invalid``
+        result, the readable cells, and the values the student believes."""
         read = {
             s: read_or_result(
                 s, cell_text(answers.get(s)), partial(self.read, s), budget
@@ -271,7 +270,13 @@ class TraceMarking:
             for s in steps
         }
         cells = {s: c for s, c in read.items() if isinstance(c, Cell)}
-        known = self.believed_values(cells, budget)
+        return read, cells, self.believed_values(cells, budget)
+
+    def mark(self, steps: list[str], answers: Mapping[str, Any]) -> list[StepResult]:
+        """Every step's result; a cell whose checks fail or run out of time is
+        ``invalid`` on its own (``grader.budget``), the others are marked."""
+        budget = Budget()
+        read, cells, known = self.read_all(steps, answers, budget)
         verdicts = {}
         for s, cell in cells.items():
             try:

@@ -15,7 +15,6 @@ Pure: no Django.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -24,7 +23,7 @@ from engine.explain import Explanation, number
 from engine.specs import instantiate
 from engine.trace import trace as build_trace
 from grader.budget import Budget
-from grader.cells import TRACE_KINDS, Cell, cell_text, close, read_or_result
+from grader.cells import TRACE_KINDS, close
 from grader.follow_through import TraceMarking
 
 DIVERGED = "diverged"
@@ -62,16 +61,8 @@ def replay(
     spec = instantiate(spec, seed) if "randomize" in spec else spec
     trace = build_trace(spec)
     marking = TraceMarking(spec, trace)
-    budget = Budget()
     steps = trace.steps(("forward", "local", "grad"))
-    read = {
-        s: read_or_result(
-            s, cell_text(answers.get(s)), partial(marking.read, s), budget
-        )
-        for s in steps
-    }
-    cells = {s: c for s, c in read.items() if isinstance(c, Cell)}
-    known = marking.believed_values(cells, budget)
+    _, _, known = marking.read_all(steps, answers, Budget())
     own = marking.overrides
     explain = Explanation(trace)
     result, diverged = [], False

@@ -113,6 +113,12 @@ def step_ids(problem: Problem, compute: Callable[[], Any]) -> Any:
     return cached(content_key("step-ids", problem.kind, spec_hash(problem)), compute)
 
 
+def submission_replay(submission_id: Any, reveal: bool, compute: Callable[[], Any]):
+    """The backward-pass replay of one graded submission (its answers and version
+    never change), with or without the key's numbers."""
+    return cached(content_key("replay", str(submission_id), bool(reveal)), compute)
+
+
 def variant_data(problem: Problem, seed: int | None, compute: Callable[[], Any]):
     """The API's ``VariantSerializer`` data of one variant."""
     key = content_key(

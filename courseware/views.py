@@ -11,6 +11,7 @@ import logging
 import math
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
@@ -37,6 +38,7 @@ from courseware.rate_limits import rate_limited
 from courseware.workspace import problem_workspace
 from engine import depth as engine_depth
 from engine.explain import worked_solution
+from grader.preview import previews_budget
 from grader.replay import replay
 
 logger = logging.getLogger(__name__)
@@ -230,15 +232,25 @@ def _worked_solution(workspace: dict, payload: dict | None) -> list:
 
 
 def _replay(shown: Submission | None, payload: dict | None) -> list:
-    """The backward pass with the student's numbers, once their attempt is graded."""
+    """The backward pass with the student's numbers, once their attempt is graded.
+
+    Computed once per submission and reveal state (``content_cache``), its
+    cells read under the preview's deadline, so no stored answer can make a
+    page slow."""
     if shown is None or (payload or {}).get("outcome") != "graded":
         return []
+    reveal = bool(payload.get("reveal"))
     try:
-        return replay(
-            shown.problem_version.spec,
-            shown.answers,
-            seed=shown.variant.seed,
-            reveal=bool(payload.get("reveal")),
+        return content_cache.submission_replay(
+            shown.pk,
+            reveal,
+            lambda: replay(
+                shown.problem_version.spec,
+                shown.answers,
+                seed=shown.variant.seed,
+                reveal=reveal,
+                budget=previews_budget(settings.PREVIEW_TIME_LIMIT),
+            ),
         )
     except Exception:  # the replay is an extra: it must never cost the page
         logger.exception("replay failed for submission %s", shown.pk)

@@ -45,7 +45,11 @@ class ReplayStep:
 
 
 def replay(
-    spec: Mapping[str, Any], answers: Mapping[str, Any], seed=None, reveal=False
+    spec: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    seed=None,
+    reveal=False,
+    budget: Budget | None = None,
 ):
     """The gradients of a trace problem, output first, with the student's numbers.
 
@@ -54,7 +58,8 @@ def replay(
     shown (``reveal=False``) the replay holds only what the student wrote: a
     factor they did not give stays a label, and a product's value is shown
     only where it is the student's own answer, so no key value leaks through
-    a replay of a partly answered trace.
+    a replay of a partly answered trace. ``budget`` bounds the reading of the
+    cells (a grading ``Budget()`` when None).
     """
     if spec.get("kind") not in TRACE_KINDS:
         return []
@@ -62,7 +67,7 @@ def replay(
     trace = build_trace(spec)
     marking = TraceMarking(spec, trace)
     steps = trace.steps(("forward", "local", "grad"))
-    _, _, known = marking.read_all(steps, answers, Budget())
+    _, _, known = marking.read_all(steps, answers, budget or Budget())
     own = marking.overrides
     explain = Explanation(trace)
     result, diverged = [], False

@@ -16,7 +16,8 @@ import pytest
 from grader import cells, feedback
 from grader.budget import CELL_SECONDS, SUBMISSION_SECONDS
 from grader.grading import grade
-from grader.preview import PREVIEW_SECONDS, preview
+from grader.preview import PREVIEW_SECONDS, preview, previews_budget
+from grader.replay import replay
 from tests.grader.problems import PYTORCH, PYTORCH_KEY, WORK_THIS, WORK_THIS_KEY
 from tests.security.hostile import (
     CUBE_ROOTS,
@@ -165,3 +166,14 @@ def test_the_preview_reads_a_cell_as_grading_does():
             assert shown.ok and shown.latex == read.interpreted, text
         else:
             assert not shown.ok and shown.message == read.message, text
+
+
+def test_a_replayed_page_reads_hostile_answers_under_the_preview_deadline():
+    """The problem page replays a graded attempt in the web process: every
+    stored hostile text together is read within one preview deadline."""
+    answers = dict(zip(WORK_THIS_KEY, HOSTILE_TEXTS, strict=False))  # every cell
+    steps, cpu = _cpu(
+        lambda: replay(WORK_THIS, answers, budget=previews_budget(PREVIEW_SECONDS))
+    )
+    assert cpu < PREVIEW_CPU_BOUND, cpu
+    assert [s.step_id for s in steps][:1] == ["grad:v"]

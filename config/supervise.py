@@ -47,7 +47,12 @@ class Supervisor:
         self.stopping = False
 
     def start_worker(self) -> None:
-        self.worker = subprocess.Popen(worker_command(self.var_dir), cwd=ROOT)
+        # Its own process group: when the worker's main process dies (an
+        # out-of-memory kill), its pool processes and beat are ended with it
+        # (``_end_group``) instead of living on as orphans.
+        self.worker = subprocess.Popen(
+            worker_command(self.var_dir), cwd=ROOT, start_new_session=True
+        )
 
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self._stop_signal)
@@ -70,6 +75,7 @@ class Supervisor:
             if self.worker.poll() is None:
                 continue
             status = self.worker.returncode
+            _end_group(self.worker)
             now = time.monotonic()
             self.restarts.append(now)
             while self.restarts and now - self.restarts[0] > 60:
@@ -100,6 +106,16 @@ class Supervisor:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if self.worker is not None:
+            _end_group(self.worker)
+
+
+def _end_group(process: subprocess.Popen) -> None:
+    """SIGKILL what is left of ``process``'s process group (orphaned children)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is already gone
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -64,6 +65,22 @@ def test_a_killed_worker_is_restarted_and_grading_goes_on(
             log_path.read_text()
         )
         assert worker_pids()[1] != first
+
+        def orphans() -> list[int]:
+            """Processes of the killed worker (its pool and beat) still alive."""
+            second = worker_pids()[1]
+            found = []
+            for entry in Path("/proc").iterdir():
+                try:
+                    command = (entry / "cmdline").read_bytes()
+                    pgid = os.getpgid(int(entry.name))
+                except (ValueError, OSError):
+                    continue
+                if str(tmp_path / "var").encode() in command and pgid != second:
+                    found.append(int(entry.name))
+            return found
+
+        wait_for(lambda: not orphans(), timeout=10)
 
         problem = make_problem("work-this", WORK_THIS)
         submission = submission_create(

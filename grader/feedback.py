@@ -133,11 +133,6 @@ WRONG_BY_FAMILY: Mapping[str, str] = {
 format_value = number
 
 
-def step_label(step_id: str, output: str) -> str:
-    """A step as the trace table labels it: ``forward:v`` -> ``v``, ``grad:x`` -> ``∂z/∂x``."""
-    return StepId.parse(step_id).label(output)
-
-
 def shape_name(shape: tuple[int, ...]) -> str:
     """``(2, 1)`` -> "a 2x1 matrix (one column)"; ``()`` -> "a single number".
 

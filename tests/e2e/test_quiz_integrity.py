@@ -7,25 +7,14 @@ Every page is watched for Content-Security-Policy violations.
 """
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from courseware import services
 from courseware.models import Lesson
+from tests.e2e.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-PASSWORD = "a-long-test-password-42"
 PROBLEM, QUIZ, WRONG = "power-rule-local", "credit-assignment", "3*v"
-
-
-@pytest.fixture
-def student(live_server):
-    call_command("import_content", "content/", verbosity=0)
-    user = get_user_model().objects.create_user("ada", password=PASSWORD)
-    course = Lesson.objects.get(slug="credit-assignment").course
-    services.course_enrol(course=course, user=user)
-    return user
 
 
 def csp_violations(page) -> list[str]:

@@ -4,7 +4,10 @@ checked by ``engine.equivalence.equivalent``.
 Fields: ``prompt``, ``answer`` (text), ``symbols`` (names), optional ``tolerance``
 (exact when absent) and ``derivative_of`` (an expression in the symbols whose
 derivative with respect to the first symbol is the answer; a wrong answer is
-then diagnosed as the trace's local step of that function would be).
+then diagnosed as the trace's local step of that function would be) and
+``domain`` (symbol -> ``positive``, ``negative`` or ``nonzero``: where that
+symbol lives; the answer must equal the key there only, so with
+``{x: positive}`` ``log(x**2)`` is ``2*log(x)``).
 
 Pure: no Django.
 """
@@ -14,7 +17,7 @@ from typing import Any
 
 import sympy
 
-from engine.equivalence import equivalent
+from engine.equivalence import DOMAINS, equivalent
 from engine.expressions import ParseError, parse
 from engine.specs import COMMON_FIELDS, IDENTIFIER, SpecError, prompt_errors
 from engine.trace import trace as build_trace
@@ -37,16 +40,17 @@ class Expression(Kind):
     name = "expression"
     label = "Expression"
     order = 30
-    fields = (*COMMON_FIELDS, "symbols", "answer", "derivative_of")
+    fields = (*COMMON_FIELDS, "symbols", "answer", "derivative_of", "domain")
 
     def errors(self, spec: Mapping[str, Any]) -> list[SpecError]:
-        return prompt_errors(spec) + _expression_errors(spec)
+        errors = prompt_errors(spec) + _domain_errors(spec)
+        return errors or _expression_errors(spec)
 
     def symbols(self, concrete: Mapping[str, Any], trace=None) -> tuple[str, ...]:
         return tuple(str(s) for s in concrete.get("symbols") or ())
 
     def public(self, spec: Mapping[str, Any]) -> dict[str, Any]:
-        return {"symbols": list(self.symbols(spec))}
+        return {"symbols": list(self.symbols(spec)), "domain": dict(_domain(spec))}
 
     def answer_key(self, concrete: Mapping[str, Any], trace=None) -> dict[str, str]:
         return {ANSWER: str(expected_answer(concrete))}
@@ -55,6 +59,34 @@ class Expression(Kind):
         self, concrete: Mapping[str, Any], answers: Mapping[str, Any]
     ) -> GradeResult:
         return grade_expression(concrete, answers)
+
+
+def _domain(spec: Mapping) -> Mapping[str, str]:
+    """Where the symbols live (``domain: {x: positive}``); all reals when absent."""
+    return spec.get("domain") or {}
+
+
+def _domain_errors(spec) -> list[SpecError]:
+    domain = spec.get("domain")
+    if domain is None:
+        return []
+    symbols = spec.get("symbols") or []
+    if not isinstance(domain, Mapping):
+        return [
+            SpecError(
+                "domain", "domain must map symbols to a domain, e.g. {x: positive}"
+            )
+        ]
+    return [
+        SpecError(
+            f"domain.{name}",
+            f"{name!r} is not a symbol; use {', '.join(map(str, symbols))}"
+            if name not in symbols
+            else f"unknown domain {where!r}; use {', '.join(DOMAINS)}",
+        )
+        for name, where in domain.items()
+        if name not in symbols or where not in DOMAINS
+    ]
 
 
 def _expression_errors(spec) -> list[SpecError]:
@@ -70,13 +102,14 @@ def _expression_errors(spec) -> list[SpecError]:
         expected = parse(answer, symbols)
     except ParseError as error:
         return [SpecError("answer", f"column {error.column}: {error.message}")]
-    return _derivative_of_errors(spec.get("derivative_of"), expected, symbols)
+    return _derivative_of_errors(spec, expected, symbols)
 
 
-def _derivative_of_errors(of, expected, symbols) -> list[SpecError]:
+def _derivative_of_errors(spec, expected, symbols) -> list[SpecError]:
     """``derivative_of``: the function whose derivative (with respect to the first
     symbol) the answer is; grading then diagnoses a wrong answer as the trace's
     local step of that function would be."""
+    of = spec.get("derivative_of")
     if of is None:
         return []
     if not isinstance(of, str) or not symbols:
@@ -91,7 +124,7 @@ def _derivative_of_errors(of, expected, symbols) -> list[SpecError]:
     except ParseError as error:
         return [SpecError("derivative_of", f"column {error.column}: {error.message}")]
     derivative = function.diff(sympy.Symbol(symbols[0]))
-    if equivalent(derivative, expected, symbols) is False:
+    if equivalent(derivative, expected, symbols, domain=_domain(spec)) is False:
         return [
             SpecError(
                 "derivative_of",
@@ -124,14 +157,17 @@ def grade_expression(spec: Mapping, answers: Mapping) -> GradeResult:
 def _expression_step(
     spec: Mapping, cell: Cell, expected, symbols, tolerance, shown
 ) -> StepResult:
-    verdict = equivalent(cell.expr, expected, symbols, tolerance)
+    domain = _domain(spec)
+    verdict = equivalent(cell.expr, expected, symbols, tolerance, domain)
     if verdict:
         step = StepResult(ANSWER, CORRECT, 1.0, feedback.CORRECT, **shown)
     elif verdict is None:
         step = StepResult(ANSWER, INCORRECT, 0.0, feedback.UNDECIDED, **shown)
     else:
         code = derivative_misconception(spec, cell.expr, symbols, tolerance)
-        if code is None and equivalent(cell.expr, -expected, symbols, tolerance):
+        if code is None and equivalent(
+            cell.expr, -expected, symbols, tolerance, domain
+        ):
             code = "sign_error"
         of = str(spec.get("derivative_of", ""))
         message = feedback.misconception(code, of) if code else feedback.wrong(ANSWER)
@@ -155,7 +191,7 @@ def derivative_misconception(spec: Mapping, answer, symbols, tolerance) -> str |
     if edge is None:
         return None
     for code, buggy in symbolic_candidates(edge, f"local:{out}/{wrt}"):
-        if equivalent(answer, buggy, symbols, tolerance):
+        if equivalent(answer, buggy, symbols, tolerance, _domain(spec)):
             return code
     return None
 

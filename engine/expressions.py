@@ -258,7 +258,14 @@ def _expr(node: Node) -> sympy.Expr:
         operand = _expr(node.operand)
         return -operand if node.op == "-" else operand
     if isinstance(node, Call):
-        result = RECORDS[node.func].sympy(*map(_expr, node.args))
+        args = [_expr(arg) for arg in node.args]
+        try:
+            result = RECORDS[node.func].sympy(*args)
+        except (TypeError, ValueError):  # relu, max, min of a non-real constant
+            raise ParseError(
+                f"{node.func} needs a real number here, and its argument is not one",
+                node.column,
+            ) from None
         return _defined(result, node.column)
     if isinstance(node, Matrix):
         raise ParseError("A matrix must be the whole answer", node.column)

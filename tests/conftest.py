@@ -1,9 +1,18 @@
+import os
 import resource
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.workers import WorkerProcess
+
+# Property tests draw the same examples on every run (HYPOTHESIS_PROFILE=explore
+# draws new ones): CI never fails on a new draw; a case an exploring run finds
+# is kept as a plain test.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("explore")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

@@ -72,3 +72,10 @@ def test_equivalent_answers_a_verdict_or_none(left, right):
     except ParseError:
         return
     assert verdict in (True, False, None)
+
+
+def test_relu_of_a_non_real_constant_is_undecided_not_a_crash():
+    """Found by a random run: SymPy's Max refuses a non-real argument."""
+    text = "relu((-(e))^(-(0.5)))"
+    assert equivalent(text, text, SYMBOLS) is None
+    assert equivalent("max(x, (-1)^(1/2))", "x", SYMBOLS) in (False, None)

@@ -388,18 +388,50 @@ def _current_version_id(problem: Problem) -> int:
     return problem_version_current(problem=problem).pk
 
 
+class IdempotencyConflict(Exception):
+    """An idempotency key already used with other answers (the API's 409)."""
+
+
+def submission_retried(
+    *, student, problem: Problem, answers: Any, key: str | None
+) -> Submission | None:
+    """The submission an earlier request with idempotency key ``key`` made, if any.
+
+    A retried request must repeat the first one: other answers raise
+    ``IdempotencyConflict``; the key of another problem's submission raises
+    ``ValidationError``. ``None`` (no key, or a key not used yet) means a new
+    submission, stored by ``submission_create(..., key_checked=True)``.
+    """
+    if key is None:
+        return None
+    existing = Submission.objects.filter(student=student, idempotency_key=key).first()
+    if existing is not None and existing.answers != answers:
+        raise IdempotencyConflict(
+            "This key was already used with other answers; "
+            "send a new key for a new submission."
+        )
+    if existing is not None:
+        _key_problem_check(existing, problem)
+    return existing
+
+
 def submission_for_key(*, student, problem: Problem, key: str) -> Submission | None:
     """The student's submission made with idempotency key ``key``, if any.
 
     ``ValidationError`` when that submission is of another problem.
     """
     existing = Submission.objects.filter(student=student, idempotency_key=key).first()
-    if existing is not None and existing.problem_id != problem.pk:
+    if existing is not None:
+        _key_problem_check(existing, problem)
+    return existing
+
+
+def _key_problem_check(existing: Submission, problem: Problem) -> None:
+    if existing.problem_id != problem.pk:
         raise ValidationError(
             "This idempotency key was already used for another problem; "
             "send a new key for a new submission."
         )
-    return existing
 
 
 def _submission_window_check(*, problem: Problem, quiz: Quiz | None) -> None:

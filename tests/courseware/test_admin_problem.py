@@ -5,8 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from courseware import services
-from courseware.authoring import services as authoring
+from courseware import problem_saving, services
 from courseware.authoring.spec_text import spec_dump
 from courseware.models import Problem, ProblemVersion, QuestionTest, Submission
 from engine.variants import variant_flaws
@@ -31,7 +30,7 @@ def lesson():
 
 @pytest.fixture
 def problem(lesson):
-    problem, _ = services.problem_upsert(
+    problem, _ = problem_saving.problem_save(
         lesson=lesson, slug="work", title="Work this", spec=SPEC
     )
     return problem
@@ -314,7 +313,7 @@ def test_authoring_pages_need_staff(client, problem):
 
 
 def test_problem_save_moves_lesson_fields_and_versions(problem):
-    saved = authoring.problem_save(
+    saved, _ = problem_saving.problem_save(
         problem=problem, lesson=problem.lesson, slug="renamed", spec=SPEC, points=2.0
     )
     assert (saved.pk, saved.slug, saved.points, saved.version) == (

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 import config.celery
-from courseware import content_io, services
+from courseware import content_io, problem_saving, services
 from courseware.models import Course, Lesson, Problem, ProblemVersion, Quiz, QuizItem
 
 CONTENT = Path(settings.BASE_DIR) / "content"
@@ -124,7 +124,7 @@ def test_every_problem_validates(path):
         "reveal_policy",
     ):
         assert key in data, key
-    assert content_io.spec_errors(data["spec"], prompt=data["prompt"]) == []
+    assert problem_saving.spec_errors(data["spec"], prompt=data["prompt"]) == []
 
 
 def test_content_covers_the_lesson():

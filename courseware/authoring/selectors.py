@@ -21,6 +21,7 @@ from datetime import datetime
 from django.db.models import Avg, Count, Q
 
 from courseware.models import Problem, StepResult, Submission
+from engine.trace import trace
 
 RIGHT_STATUSES = ("correct", "carried")
 HARDEST_STEPS = 5
@@ -121,8 +122,6 @@ def _step_order(problem: Problem) -> dict[str, int]:
     """Step id -> its display position (forward, local, grad); ``{}`` if untraceable."""
     if problem.kind not in ("scalar_trace", "network_trace"):
         return {"answer": 0}
-    from engine.trace import trace
-
     spec = {k: v for k, v in problem.spec.items() if k != "randomize"}
     ask = spec.get("ask") or ("forward", "local", "grad")
     try:

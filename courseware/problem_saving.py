@@ -128,7 +128,9 @@ def problem_check(
     if isinstance(spec, Mapping):
         target.kind = spec.get("kind", target.kind)
     try:
-        target.full_clean(exclude=["spec", "kind"], validate_unique=False)
+        target.full_clean(
+            exclude=["spec", "kind"], validate_unique=False, validate_constraints=False
+        )  # (lesson, slug): checked above, with a clearer message
     except ValidationError as error:
         errors += [
             (field, message)

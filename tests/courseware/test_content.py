@@ -302,6 +302,15 @@ def test_reimport_updates_what_changed_and_versions_answered_specs(
         (lambda d: d.update(lesson="nope"), "lesson: no lesson 'nope'"),
         (lambda d: d.update(atempt_limit=3), "atempt_limit: unknown field"),
         (lambda d: d.pop("spec"), "spec: is required"),
+        # Refused when saved (courseware.problem_saving), reported the same way:
+        (
+            lambda d: d["spec"].update(tolerence={"rel": 0.1}),
+            "spec.tolerence: unknown field 'tolerence'",
+        ),
+        (
+            lambda d: d.update(title="T" * 201),
+            "title: Ensure this value has at most 200 characters",
+        ),
     ],
 )
 def test_bad_files_are_refused_naming_file_and_field(content_copy, change, expected):

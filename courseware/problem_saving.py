@@ -21,8 +21,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from courseware.models import Lesson, Problem, ProblemVersion
-from engine.specs import SpecError, check_variants
-from engine.specs import validate as spec_validate
+from engine.specs import SpecError
+from grader import kinds
+from grader.kinds import validate as spec_validate
 
 # The problem fields an author edits besides lesson, slug and spec.
 PROBLEM_FIELDS = (
@@ -66,9 +67,9 @@ class ProblemInvalid(Exception):
 def spec_errors(spec: Any, *, prompt: str = "") -> list[SpecError]:
     """Everything wrong with ``spec``; an empty list when it is valid.
 
-    The engine's checks (programs parse, shapes match, activations exist, no
-    undefined value at the spec's own numbers), then a randomized spec's first
-    ``VARIANTS_CHECKED`` variants. The engine asks expression, numeric and
+    The kind's checks (``grader.kinds.validate``: programs parse, shapes match,
+    activations exist, no undefined value at the spec's own numbers), then a
+    randomized spec's first ``VARIANTS_CHECKED`` variants. The engine asks expression, numeric and
     choice specs for the question's text: a spec without its own ``prompt`` is
     checked with the problem's.
     """
@@ -81,7 +82,7 @@ def spec_errors(spec: Any, *, prompt: str = "") -> list[SpecError]:
 
 
 def _undefined_variants(spec: Mapping) -> list[SpecError]:
-    undefined = check_variants(spec, range(1, VARIANTS_CHECKED + 1))
+    undefined = kinds.of(spec).undefined_variants(spec, range(1, VARIANTS_CHECKED + 1))
     if not undefined:
         return []
     examples = "; ".join(

@@ -37,8 +37,8 @@ from courseware.models import (
     Variant,
 )
 from courseware.problem_saving import problem_version_current
-from engine.trace import trace
 from engine.variants import informative_seed
+from grader import kinds
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +51,6 @@ GRADE_QUEUE = "grading"
 _STEP_ID = re.compile(
     r"^(forward:[A-Za-z_]\w*|local:[A-Za-z_]\w*/[A-Za-z_]\w*|grad:[A-Za-z_]\w*)$"
 )
-_SINGLE_ANSWER_KINDS = {
-    Problem.Kind.EXPRESSION,
-    Problem.Kind.NUMERIC,
-    Problem.Kind.CHOICE,
-}
 
 
 # --- Courses and enrolment ---------------------------------------------------
@@ -493,19 +488,19 @@ def problem_step_ids(*, problem: Problem, seed: int | None = None) -> set[str] |
     Step ids depend on the graph, never on the numbers, so the spec's own inputs
     are traced (``seed`` is accepted for callers that have one, and ignored).
     """
-    if problem.kind in _SINGLE_ANSWER_KINDS:
-        return {"answer"}
+    if not kinds.get(problem.kind).traced:
+        return set(kinds.get(problem.kind).step_ids(problem.spec))
     return step_ids(problem, lambda: _traced_step_ids(problem))
 
 
 def _traced_step_ids(problem: Problem) -> set[str] | None:
-    spec = {key: value for key, value in problem.spec.items() if key != "randomize"}
+    kind = kinds.get(problem.kind)
+    spec = kind.concrete(problem.spec, None)
     try:
-        key = trace(spec)
+        return set(kind.step_ids(spec, kind.trace(spec)))
     except Exception:  # a spec the engine cannot trace is reported by its validator
         logger.exception("Could not list the steps of problem %s", problem.pk)
         return None
-    return set(key.steps(spec.get("ask") or ("forward", "local", "grad")))
 
 
 # --- Helpers -------------------------------------------------------------------

@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 
 from engine.explain import Explanation, number
-from engine.specs import instantiate
+from engine.graph import StepId
 from engine.trace import trace as build_trace
+from grader import kinds
 from grader.budget import Budget
-from grader.cells import TRACE_KINDS, close
+from grader.cells import close
 from grader.follow_through import TraceMarking
 
 DIVERGED = "diverged"
@@ -61,9 +62,10 @@ def replay(
     a replay of a partly answered trace. ``budget`` bounds the reading of the
     cells (a grading ``Budget()`` when None).
     """
-    if spec.get("kind") not in TRACE_KINDS:
+    kind = kinds.of(spec)
+    if not kind.traced:
         return []
-    spec = instantiate(spec, seed) if "randomize" in spec else spec
+    spec = kind.concrete(spec, seed) if "randomize" in spec else spec
     trace = build_trace(spec)
     marking = TraceMarking(spec, trace)
     steps = trace.steps(("forward", "local", "grad"))
@@ -72,7 +74,7 @@ def replay(
     explain = Explanation(trace)
     result, diverged = [], False
     for step in trace.steps(("grad",)):
-        node = step.split(":", 1)[1]
+        node = StepId.parse(step).node
         follows = marking.basis.get(step)
         factors = known if reveal else own
         text = f"{explain.label(step)} = {_product(explain, trace, node, factors)}"

@@ -4,8 +4,8 @@
 each problem naming the field and the line of the text it is on. The checks
 are saving's own (``courseware.problem_saving.spec_errors``); ``spec_parse``
 only reads the text and ``spec_problems`` puts the checks' errors on its
-lines, for the admin form, whose save checks the rest. The line comes from PyYAML's composed
-node tree, so an author sees "line 7: layers[1].activation: unknown activation 'rleu'".
+lines, for the admin form, whose save checks the rest. The line comes from
+PyYAML's composed node tree, so an author sees "line 7: layers[1].activation: unknown activation 'rleu'".
 
 Text that is only a program (``z = tanh(w*x + b)``, one assignment per line)
 is a ``scalar_trace`` with default inputs (``engine.specs.spec_from_program``);

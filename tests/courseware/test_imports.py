@@ -18,12 +18,6 @@ ALLOWED = {
         "AppConfig.ready connects the signal handlers and tasks once Django's "
         "apps are loaded; at import time the models are not ready yet"
     ),
-    ("courseware/api/student_view.py", "engine.specs"): (
-        "being rewritten for the problem-kind registry (issue 15); left to it"
-    ),
-    ("courseware/api/student_view.py", "engine.trace"): (
-        "being rewritten for the problem-kind registry (issue 15); left to it"
-    ),
 }
 
 

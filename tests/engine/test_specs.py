@@ -1,7 +1,8 @@
 import pytest
 
-from engine.specs import SpecError, check_variants, instantiate, validate
+from engine.specs import SpecError, check_variants, instantiate
 from engine.trace import trace
+from grader.kinds import validate
 
 WORK_THIS = {
     "kind": "scalar_trace",
@@ -271,7 +272,7 @@ def test_check_variants_lists_undefined_variants():
                 "colour": "red",
             },  # fmt: skip
             "colour",
-            "use kind, prompt, tolerance, symbols, answer, derivative_of",
+            "use kind, prompt, tolerance, symbols, answer, derivative_of, domain",
         ),
     ],
 )

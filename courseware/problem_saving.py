@@ -159,7 +159,7 @@ def problem_save(
     not given (``lesson``, ``slug``, ``spec`` included) keeps its value, and a
     new ``lesson`` or ``slug`` moves or renames it (within its course). A new
     problem needs ``lesson``, ``slug``, ``spec`` and ``title`` and gets version 1;
-    a changed spec goes through ``problem_spec_update``. Raises
+    a changed spec is versioned as ``problem_spec_update`` versions it. Raises
     ``ProblemInvalid`` (see ``problem_check``); nothing is saved then.
     """
     unknown = set(fields) - set(PROBLEM_FIELDS)

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from courseware import selectors
+from courseware import problem_saving, selectors
 from courseware.authoring import services as authoring_services
 from courseware.authoring import views as authoring_views
 from courseware.authoring.forms import ProblemAdminForm
@@ -34,6 +34,7 @@ from courseware.models import (
     Submission,
     Variant,
 )
+from courseware.problem_saving import PROBLEM_FIELDS
 
 
 class CourseMembershipInline(admin.TabularInline):
@@ -104,7 +105,7 @@ class QuestionTestInline(admin.StackedInline):
 class ProblemAdmin(admin.ModelAdmin):
     """Problems with YAML specs, preview, question tests, analytics and regrading.
 
-    Saving goes through ``courseware.authoring.services.problem_save`` (which
+    Saving goes through ``courseware.problem_saving.problem_save`` (which
     versions the spec through ``problem_spec_update``) and then runs the
     question tests, reporting the result as a message.
     """
@@ -158,13 +159,15 @@ class ProblemAdmin(admin.ModelAdmin):
     # --- Saving -------------------------------------------------------------
 
     def save_model(self, request, obj, form, change) -> None:
+        # The change form (ProblemAdminForm, checked by ``problem_check``) or
+        # the changelist's ``published`` column: only what the form holds.
         data = form.cleaned_data
-        saved = authoring_services.problem_save(
+        saved, _ = problem_saving.problem_save(
             problem=obj if change else None,
-            lesson=data["lesson"],
-            slug=data["slug"],
-            spec=form.spec,
-            **{name: data[name] for name in authoring_services.PROBLEM_FIELDS},
+            lesson=data.get("lesson"),
+            slug=data.get("slug"),
+            spec=getattr(form, "spec", None),
+            **{name: data[name] for name in PROBLEM_FIELDS if name in data},
         )
         obj.pk = saved.pk
         obj._state.adding = False

@@ -22,7 +22,9 @@ from typing import Any
 from django.core.cache import caches
 from django.utils.safestring import SafeString, mark_safe
 
+from courseware.graph_svg import graph_svg
 from courseware.models import Lesson, Problem
+from courseware.rendering import render_markdown
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +87,6 @@ def prompt_html(problem: Problem) -> SafeString:
 
 
 def _markdown_html(kind: str, text: str) -> SafeString:
-    from courseware.rendering import render_markdown
-
     html = cached(content_key(kind, text), lambda: str(render_markdown(text)))
     return mark_safe(html)  # sanitised by render_markdown before it was stored
 
@@ -95,8 +95,6 @@ def graph_markup(
     problem: Problem, seed: int | None, trace, statuses: dict[str, str], **options
 ) -> str:
     """``courseware.graph_svg.graph_svg(trace, statuses, **options)`` of a variant."""
-    from courseware.graph_svg import graph_svg
-
     key = content_key(
         "graph-svg",
         problem.kind,

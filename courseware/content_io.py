@@ -10,8 +10,10 @@ Layout of a content folder (the files are the source of truth)::
     quizzes/<slug>.yaml     slug, title, lesson, [opens_at, due_at, max_attempts,]
                             problems: [problem slugs, in order]
 
-``import_folder`` checks every file first and imports nothing if one is bad
-(each error names the file, the field and what is wrong). Importing is
+``import_folder`` checks every file and imports nothing if one is bad (each
+error names the file, the field and what is wrong): ``read_folder`` checks the
+files' shapes, and each problem is saved by ``courseware.problem_saving``,
+whose refusals (a bad spec, a bad field) become lines of the same report. Importing is
 idempotent: unchanged files change nothing, and a changed spec goes through
 ``problem_spec_update`` (a new version once students have answered it).
 ``export_folder`` writes the same shapes back, so import -> export -> import
@@ -36,11 +38,11 @@ import yaml
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from courseware import services
+from courseware import problem_saving, services
 from courseware.authoring import services as authoring_services
 from courseware.models import ContentImport, Course, Lesson, Problem, Quiz
+from courseware.problem_saving import ProblemInvalid
 from engine.specs import field_hint
-from grader.kinds import validate
 
 PROBLEM_KEYS = {
     "slug",
@@ -93,30 +95,6 @@ class ImportReport:
         (self.created if new else self.updated if changed else self.unchanged).append(
             label
         )
-
-
-# --- Spec validation ---------------------------------------------------------
-
-
-def spec_errors(spec: Any, *, prompt: str = "") -> list[tuple[str, str]]:
-    """``(field, message)`` pairs for a bad spec; empty when it is valid.
-
-    Uses ``grader.kinds.validate`` (programs parse, shapes match, activations
-    exist).
-    The engine asks expression, numeric and choice specs for the question's
-    text; a spec without its own ``prompt`` is checked with the problem's.
-    """
-    if not isinstance(spec, dict):
-        return [("spec", "must be a mapping")]
-    if prompt and not spec.get("prompt"):
-        spec = {**spec, "prompt": prompt}
-    errors = []
-    for error in validate(spec):
-        where = error.field or "spec"
-        if getattr(error, "line", None):
-            where = f"{where} (line {error.line})"
-        errors.append((where, error.message))
-    return errors
 
 
 # --- Reading -------------------------------------------------------------------
@@ -260,8 +238,6 @@ def _read_problem(path: Path, lesson_slugs: set[str], errors: list[str]) -> dict
         errors.append(
             f"{path}: kind: '{data['kind']}' differs from spec.kind '{spec.get('kind')}'"
         )
-    for where, message in spec_errors(spec, prompt=str(data.get("prompt") or "")):
-        errors.append(f"{path}: spec.{where}: {message}")
     policy = data.get("reveal_policy", Problem.RevealPolicy.AFTER_ATTEMPTS)
     if policy not in REVEAL_POLICIES:
         errors.append(
@@ -456,16 +432,25 @@ def import_folder(folder: Path, *, force: bool = False) -> ImportReport:
         )
 
     problems: dict[tuple[str, str], Problem] = {}
+    errors: list[str] = []
     for item in content["problems"]:
         lesson = lessons[item["lesson"]]
-        problems[(lesson.slug, item["slug"])] = sync(
-            f"problem {lesson.slug}/{item['slug']}",
-            f"problem {item['slug']}",
-            item,
-            Problem.objects.filter(lesson=lesson, slug=item["slug"]).first(),
-            problem_to_data,
-            lambda item=item, lesson=lesson: _problem_upsert(lesson, item),
-        )
+        existing = Problem.objects.filter(lesson=lesson, slug=item["slug"]).first()
+        try:
+            problems[(lesson.slug, item["slug"])] = sync(
+                f"problem {lesson.slug}/{item['slug']}",
+                f"problem {item['slug']}",
+                item,
+                existing,
+                problem_to_data,
+                lambda item=item, lesson=lesson, existing=existing: _problem_upsert(
+                    existing, lesson, item
+                ),
+            )
+        except ProblemInvalid as invalid:
+            errors += problem_invalid_lines(item["path"], invalid)
+    if errors:
+        raise ContentError(errors)  # and the transaction rolls back
 
     for item in content["quizzes"]:
         lesson = lessons[item["lesson"]]
@@ -485,9 +470,24 @@ def import_folder(folder: Path, *, force: bool = False) -> ImportReport:
     return report
 
 
-def _problem_upsert(lesson: Lesson, item: dict) -> tuple[Problem, bool]:
-    problem, changed = services.problem_upsert(
-        lesson=lesson, slug=item["slug"], **item["fields"]
+def problem_invalid_lines(path: Path, invalid: ProblemInvalid) -> list[str]:
+    """A refused problem file as "file: field: message" lines."""
+    lines = []
+    for error in invalid.spec_errors:
+        where = error.field or "spec"
+        where = where if where == "spec" else f"spec.{where}"
+        if error.line:
+            where = f"{where} (line {error.line})"
+        lines.append(f"{path}: {where}: {error.message}")
+    lines += [f"{path}: {field}: {message}" for field, message in invalid.field_errors]
+    return lines
+
+
+def _problem_upsert(
+    existing: Problem | None, lesson: Lesson, item: dict
+) -> tuple[Problem, bool]:
+    problem, changed = problem_saving.problem_save(
+        problem=existing, lesson=lesson, slug=item["slug"], **item["fields"]
     )
     tests_changed = authoring_services.question_tests_replace(
         problem=problem, tests=item["tests"]
@@ -530,7 +530,11 @@ class _Sync:
             self.report.kept.append(label)  # only the admin changed it: keep that
             return existing
         savepoint = transaction.savepoint()
-        instance, changed = upsert()
+        try:
+            instance, changed = upsert()
+        except Exception:
+            transaction.savepoint_rollback(savepoint)
+            raise
         if edited and to_data(instance) != before:
             # Changed in the admin and in its file: neither wins silently.
             transaction.savepoint_rollback(savepoint)

@@ -1,4 +1,6 @@
-"""Writes: enrolment, content upserts, problem versioning, variants, submissions.
+"""Writes: enrolment, content upserts, variants, submissions.
+
+Problems are saved (and versioned) by ``courseware.problem_saving``.
 
 Every function takes keyword-only arguments and runs ``full_clean()`` before
 ``save()``. Reads live in ``courseware.selectors``.
@@ -12,26 +14,29 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import redis.exceptions
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
+from config.celery import app
 from courseware import fairness, selectors
+from courseware.content_cache import step_ids
 from courseware.models import (
     Course,
     CourseMembership,
     Lesson,
     Offering,
     Problem,
-    ProblemVersion,
     Quiz,
     QuizItem,
     Submission,
     Variant,
 )
+from courseware.problem_saving import problem_version_current
 from engine.variants import informative_seed
 from grader import kinds
 
@@ -40,10 +45,6 @@ logger = logging.getLogger(__name__)
 ANSWER_MAX_LENGTH = 1000
 GRADE_TASK_NAME = "grader.tasks.grade_submission"
 GRADE_QUEUE = "grading"
-DEMO_USERNAMES = {
-    "instructor": CourseMembership.Role.INSTRUCTOR,
-    "student": CourseMembership.Role.STUDENT,
-}
 
 # A step id of contract 2, used to check answer keys when the engine cannot
 # list a problem's steps.
@@ -75,29 +76,8 @@ def course_enrol(
     return membership
 
 
-def demo_enrolment_ensure() -> Course:
-    """Enrol the demo accounts in the demo course (the course in ``content/``).
-
-    Imports ``content/`` first when the course is not in the database yet, so
-    ``create_demo_accounts`` works on a fresh database too. Idempotent.
-    """
-    from courseware import content_io
-
-    folder = settings.BASE_DIR / "content"
-    slug = content_io.course_slug(folder)
-    course = Course.objects.filter(slug=slug).first()
-    if course is None:
-        content_io.import_folder(folder)
-        course = Course.objects.get(slug=slug)
-    User = get_user_model()
-    for username, role in DEMO_USERNAMES.items():
-        user = User.objects.filter(username=username).first()
-        if user is not None:
-            course_enrol(course=course, user=user, role=role)
-    return course
-
-
 # --- Content upserts (used by the importer) ---------------------------------
+# (Problems: ``courseware.problem_saving.problem_save``.)
 
 
 def lesson_upsert(
@@ -122,87 +102,6 @@ def lesson_upsert(
         front_matter=front_matter or {},
     )
     return lesson, changed
-
-
-@transaction.atomic
-def problem_upsert(
-    *,
-    lesson: Lesson,
-    slug: str,
-    title: str,
-    spec: dict,
-    prompt: str = "",
-    points: float = 1.0,
-    attempt_limit: int | None = None,
-    reveal_policy: str = Problem.RevealPolicy.AFTER_ATTEMPTS,
-    due_at: datetime | None = None,
-    order: int = 0,
-    published: bool = True,
-) -> tuple[Problem, bool]:
-    """Create or update a problem by (lesson, slug). Returns ``(problem, changed)``.
-
-    A spec change goes through ``problem_spec_update``, so a problem that has
-    submissions gets a new version rather than a silently changed key.
-    """
-    fields = {
-        "title": title,
-        "prompt": prompt,
-        "points": points,
-        "attempt_limit": attempt_limit,
-        "reveal_policy": reveal_policy,
-        "due_at": due_at,
-        "order": order,
-        "published": published,
-    }
-    problem = Problem.objects.filter(lesson=lesson, slug=slug).first()
-    if problem is None:
-        _spec_check(spec, prompt=prompt)
-        problem = Problem(
-            lesson=lesson, slug=slug, spec=spec, kind=spec.get("kind", "")
-        )
-        _apply(problem, version=1, **fields)
-        _save(ProblemVersion(problem=problem, number=1, spec=spec))
-        return problem, True
-    changed = _apply(problem, **fields)
-    version_before, spec_before = problem.version, problem.spec
-    problem_spec_update(problem=problem, spec=spec)
-    return problem, changed or (problem.version, problem.spec) != (
-        version_before,
-        spec_before,
-    )
-
-
-@transaction.atomic
-def problem_spec_update(*, problem: Problem, spec: dict) -> Problem:
-    """Replace a problem's spec, versioning it when students already answered it.
-
-    If the current version has submissions, a new ``ProblemVersion`` is made and
-    ``problem.version`` goes up by one; those submissions keep the version (and
-    so the key) they were graded against. Otherwise the current version is
-    corrected in place. An unchanged spec changes nothing.
-    """
-    _spec_check(spec, prompt=problem.prompt)
-    current = problem_version_current(problem=problem)
-    if spec == problem.spec and spec == current.spec:
-        return problem
-    if current.submissions.exists():
-        current = ProblemVersion(problem=problem, number=current.number + 1, spec=spec)
-        _save(current)
-    else:
-        current.spec = spec
-        _save(current)
-    _apply(
-        problem, spec=spec, kind=spec.get("kind", problem.kind), version=current.number
-    )
-    return problem
-
-
-def problem_version_current(*, problem: Problem) -> ProblemVersion:
-    """The ProblemVersion matching ``problem.version`` (made from the spec if missing)."""
-    version, _ = ProblemVersion.objects.get_or_create(
-        problem=problem, number=problem.version, defaults={"spec": problem.spec}
-    )
-    return version
 
 
 @transaction.atomic
@@ -373,8 +272,6 @@ def submissions_enqueue(*, submission_ids: list[str], now: datetime) -> list[str
 
 
 def _grading_send(submission_id: str, priority: int = fairness.PRIORITY_NORMAL) -> bool:
-    from config.celery import app
-
     try:
         app.send_task(
             GRADE_TASK_NAME, args=[submission_id], queue=GRADE_QUEUE, priority=priority
@@ -398,20 +295,12 @@ def _grading_send(submission_id: str, priority: int = fairness.PRIORITY_NORMAL) 
     return True
 
 
-def _broker_errors() -> tuple[type[BaseException], ...]:
-    from kombu.exceptions import OperationalError
-
-    errors: list[type[BaseException]] = [OperationalError, OSError]
-    try:
-        import redis.exceptions
-    except ImportError:  # pragma: no cover - redis is in requirements.txt
-        pass
-    else:
-        errors += [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
-    return tuple(errors)
-
-
-_BROKER_ERRORS = _broker_errors()
+_BROKER_ERRORS = (
+    OperationalError,
+    OSError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
 
 
 def _submission_store(
@@ -494,18 +383,50 @@ def _current_version_id(problem: Problem) -> int:
     return problem_version_current(problem=problem).pk
 
 
+class IdempotencyConflict(Exception):
+    """An idempotency key already used with other answers (the API's 409)."""
+
+
+def submission_retried(
+    *, student, problem: Problem, answers: Any, key: str | None
+) -> Submission | None:
+    """The submission an earlier request with idempotency key ``key`` made, if any.
+
+    A retried request must repeat the first one: other answers raise
+    ``IdempotencyConflict``; the key of another problem's submission raises
+    ``ValidationError``. ``None`` (no key, or a key not used yet) means a new
+    submission, stored by ``submission_create(..., key_checked=True)``.
+    """
+    if key is None:
+        return None
+    existing = Submission.objects.filter(student=student, idempotency_key=key).first()
+    if existing is not None and existing.answers != answers:
+        raise IdempotencyConflict(
+            "This key was already used with other answers; "
+            "send a new key for a new submission."
+        )
+    if existing is not None:
+        _key_problem_check(existing, problem)
+    return existing
+
+
 def submission_for_key(*, student, problem: Problem, key: str) -> Submission | None:
     """The student's submission made with idempotency key ``key``, if any.
 
     ``ValidationError`` when that submission is of another problem.
     """
     existing = Submission.objects.filter(student=student, idempotency_key=key).first()
-    if existing is not None and existing.problem_id != problem.pk:
+    if existing is not None:
+        _key_problem_check(existing, problem)
+    return existing
+
+
+def _key_problem_check(existing: Submission, problem: Problem) -> None:
+    if existing.problem_id != problem.pk:
         raise ValidationError(
             "This idempotency key was already used for another problem; "
             "send a new key for a new submission."
         )
-    return existing
 
 
 def _submission_window_check(*, problem: Problem, quiz: Quiz | None) -> None:
@@ -569,8 +490,6 @@ def problem_step_ids(*, problem: Problem, seed: int | None = None) -> set[str] |
     """
     if not kinds.get(problem.kind).traced:
         return set(kinds.get(problem.kind).step_ids(problem.spec))
-    from courseware.content_cache import step_ids
-
     return step_ids(problem, lambda: _traced_step_ids(problem))
 
 
@@ -585,17 +504,6 @@ def _traced_step_ids(problem: Problem) -> set[str] | None:
 
 
 # --- Helpers -------------------------------------------------------------------
-
-
-def _spec_check(spec: Any, *, prompt: str = "") -> None:
-    """Raise ``ValidationError`` naming each bad field, using ``engine.specs.validate``."""
-    if not isinstance(spec, dict) or "kind" not in spec:
-        raise ValidationError("A spec must be a mapping with a 'kind'.")
-    from courseware.content_io import spec_errors
-
-    errors = spec_errors(spec, prompt=prompt)
-    if errors:
-        raise ValidationError([f"spec.{field}: {message}" for field, message in errors])
 
 
 def _apply(instance, **fields) -> bool:

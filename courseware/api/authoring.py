@@ -7,12 +7,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courseware import offerings, selectors, services
+from courseware import offerings, selectors
 from courseware.api import serializers as s
-from courseware.api.errors import error_response
 from courseware.api.permissions import require_instructor
 from courseware.api.student_view import problems_visible
 from courseware.models import Problem
+from courseware.problem_saving import problem_save
 
 ERRORS = {400: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
 
@@ -23,24 +23,6 @@ def authored_problem(user, pk: int) -> Problem:
     )
     require_instructor(user, problem.lesson.course)
     return problem
-
-
-def save_problem(*, data: dict, problem: Problem | None = None) -> Problem:
-    """Create or update through ``services.problem_upsert`` (versioning, spec checks)."""
-    current = {}
-    if problem is not None:
-        current = {
-            name: getattr(problem, name)
-            for name in (
-                "title", "spec", "prompt", "points", "attempt_limit",
-                "reveal_policy", "due_at", "order", "published",
-            )
-        }  # fmt: skip
-    fields = {**current, **data}
-    lesson = fields.pop("lesson", None) or problem.lesson
-    slug = fields.pop("slug", None) or problem.slug
-    saved, _ = services.problem_upsert(lesson=lesson, slug=slug, **fields)
-    return saved
 
 
 class AuthoringProblemListView(APIView):
@@ -67,24 +49,21 @@ class AuthoringProblemListView(APIView):
     def post(self, request):
         serializer = s.ProblemAuthorSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        lesson = data["lesson"]
+        lesson = serializer.validated_data["lesson"]
         if not selectors.user_is_member(user=request.user, course=lesson.course):
             raise NotFound("No such lesson.")
         require_instructor(request.user, lesson.course)
-        if Problem.objects.filter(lesson=lesson, slug=data["slug"]).exists():
-            return error_response(
-                "slug",
-                f"This lesson already has a problem '{data['slug']}'; pick another slug.",
-            )
-        problem = save_problem(data=data)
+        problem, _ = problem_save(**serializer.validated_data)
         return Response(
             s.ProblemAuthorSerializer(problem).data, status=status.HTTP_201_CREATED
         )
 
 
 class AuthoringProblemDetailView(APIView):
-    """One problem with its spec. A spec change on an answered problem makes a new version."""
+    """One problem with its spec. A spec change on an answered problem makes a new version.
+
+    A new ``lesson`` (of the same course) or ``slug`` moves or renames it.
+    """
 
     @extend_schema(
         tags=["authoring"], responses={200: s.ProblemAuthorSerializer, **ERRORS}
@@ -100,12 +79,7 @@ class AuthoringProblemDetailView(APIView):
             problem, data=request.data, partial=partial
         )
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        if data.get("lesson", problem.lesson) != problem.lesson:
-            return error_response("lesson", "A problem cannot move to another lesson.")
-        if data.get("slug", problem.slug) != problem.slug:
-            return error_response("slug", "A problem's slug cannot change.")
-        problem = save_problem(data=data, problem=problem)
+        problem, _ = problem_save(problem=problem, **serializer.validated_data)
         return Response(s.ProblemAuthorSerializer(problem).data)
 
     @extend_schema(

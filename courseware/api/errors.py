@@ -3,7 +3,8 @@
 Every bad request answers with the field that was wrong (``null`` when the
 request as a whole was) and a message saying what to do, never a traceback.
 Django's own ``ValidationError`` (raised by ``full_clean()`` in services)
-becomes a 400 like DRF's.
+and ``courseware.problem_saving.ProblemInvalid`` (a refused problem) become a
+400 like DRF's.
 """
 
 from typing import Any
@@ -13,6 +14,8 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from courseware.problem_saving import ProblemInvalid
 
 
 def flatten(detail: Any, field: str | None = None) -> list[dict[str, str | None]]:
@@ -49,7 +52,23 @@ def _django_detail(exc: DjangoValidationError) -> Any:
     return exc.messages
 
 
+def problem_invalid_errors(invalid: ProblemInvalid) -> list[dict[str, str | None]]:
+    """A refused problem's errors: ``spec.<path>`` for its spec, else the field."""
+    errors = []
+    for error in invalid.spec_errors:
+        field = error.field if error.field in ("", "spec") else f"spec.{error.field}"
+        errors.append({"field": field or "spec", "message": error.message})
+    errors += [
+        {"field": field, "message": message} for field, message in invalid.field_errors
+    ]
+    return errors
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, ProblemInvalid):
+        return Response(
+            {"errors": problem_invalid_errors(exc)}, status=status.HTTP_400_BAD_REQUEST
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_detail(exc))
     if isinstance(exc, Http404):

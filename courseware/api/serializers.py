@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
 from courseware import selectors
+from courseware.api.student_view import problem_public
 from courseware.models import Course, Lesson, Problem, Quiz, Submission
 from courseware.services import ANSWER_MAX_LENGTH
 
@@ -134,8 +135,6 @@ class ProblemSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_public(self, problem) -> dict:
-        from courseware.api.student_view import problem_public
-
         return problem_public(problem)
 
 
@@ -297,22 +296,9 @@ class ProblemAuthorSerializer(serializers.ModelSerializer):
             "attempt_limit", "reveal_policy", "due_at", "order", "published", "version",
         )  # fmt: skip
         read_only_fields = ("kind", "version")
-        # (lesson, slug) uniqueness is checked by the view, with a clear message.
+        # The spec, (lesson, slug) and moves are checked by
+        # courseware.problem_saving.problem_save; its refusal is a 400 like these.
         validators = ()
-
-    def validate_spec(self, spec):
-        from courseware.content_io import spec_errors
-
-        if not isinstance(spec, dict):
-            raise serializers.ValidationError(
-                "A spec must be a JSON object with a 'kind'."
-            )
-        errors = spec_errors(spec)
-        if errors:
-            raise serializers.ValidationError(
-                {field: [message] for field, message in errors}
-            )
-        return spec
 
 
 class GradebookRowSerializer(serializers.Serializer):

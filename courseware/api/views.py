@@ -266,18 +266,19 @@ class SubmissionListCreateView(GenericAPIView):
                 return error_response(
                     "quiz", "No such quiz.", status.HTTP_404_NOT_FOUND
                 )
-        earlier = None
-        if key is not None:
-            earlier = Submission.objects.filter(
-                student=request.user, idempotency_key=key
-            ).first()
-            if earlier is not None and earlier.answers != data["answers"]:
-                return error_response(
-                    "Idempotency-Key",
-                    "This key was already used with other answers; "
-                    "send a new key for a new submission.",
-                    status.HTTP_409_CONFLICT,
-                )
+        try:
+            earlier = services.submission_retried(
+                student=request.user, problem=problem, answers=data["answers"], key=key
+            )
+        except services.IdempotencyConflict as conflict:
+            return error_response(
+                "Idempotency-Key", str(conflict), status.HTTP_409_CONFLICT
+            )
+        if earlier is not None:
+            return Response(
+                self.get_serializer(earlier).data,
+                headers={"Location": f"/api/v1/submissions/{earlier.pk}/"},
+            )
         submission = services.submission_create(
             student=request.user,
             problem=problem,
@@ -290,13 +291,11 @@ class SubmissionListCreateView(GenericAPIView):
                 session=request.session,
                 member=getattr(problem, "viewer_in_offering", None),
             ),
-            # Looked up just above: the service need not look again.
-            key_checked=earlier is None,
+            key_checked=True,  # submission_retried looked just above
         )
-        code = status.HTTP_200_OK if earlier is not None else status.HTTP_201_CREATED
         body = self.get_serializer(submission).data
         headers = {"Location": f"/api/v1/submissions/{submission.pk}/"}
-        return Response(body, status=code, headers=headers)
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
 
 class SubmissionDetailView(APIView):

@@ -2,9 +2,9 @@
 
 from django import forms
 
-from courseware.authoring.services import PROBLEM_FIELDS
-from courseware.authoring.spec_text import spec_dump, spec_load
+from courseware.authoring.spec_text import spec_dump, spec_parse, spec_problems
 from courseware.models import Problem
+from courseware.problem_saving import PROBLEM_FIELDS, ProblemInvalid, problem_check
 
 SPEC_EXAMPLE = """kind: scalar_trace
 program: |
@@ -21,7 +21,12 @@ tolerance: {rel: 0.001}
 
 
 class ProblemAdminForm(forms.ModelForm):
-    """``spec_text`` stands in for the JSON ``spec``; ``kind`` follows the spec."""
+    """``spec_text`` stands in for the JSON ``spec``; ``kind`` follows the spec.
+
+    The form reads the text; whether the problem may be saved is
+    ``courseware.problem_saving.problem_check``'s to say (the check
+    ``problem_save`` makes), its refusal shown on the fields it names.
+    """
 
     spec_text = forms.CharField(
         label="Spec",
@@ -52,9 +57,34 @@ class ProblemAdminForm(forms.ModelForm):
         text = cleaned.get("spec_text")
         if text is None:
             return cleaned
-        spec, problems = spec_load(text, prompt=cleaned.get("prompt") or "")
+        spec, root, problems = spec_parse(text)
         if problems:
             self.add_error("spec_text", [str(problem) for problem in problems])
+            return cleaned
+        names = ("lesson", "slug", *PROBLEM_FIELDS)
+        if any(name not in cleaned for name in names):
+            return cleaned  # a field is wrong already; it says so
+        original = None
+        if self.instance.pk:
+            original = Problem.objects.select_related("lesson").get(pk=self.instance.pk)
+        try:
+            problem_check(
+                problem=original,
+                spec=spec,
+                **{name: cleaned[name] for name in names},
+            )
+        except ProblemInvalid as invalid:
+            self._add_invalid(invalid, root)
         else:
             self.spec = spec
         return cleaned
+
+    def _add_invalid(self, invalid: ProblemInvalid, root) -> None:
+        if invalid.spec_errors:
+            found = spec_problems(invalid.spec_errors, root)
+            self.add_error("spec_text", [str(problem) for problem in found])
+        for field, message in invalid.field_errors:
+            self.add_error(field if field in self.fields else None, message)
+
+    def validate_unique(self) -> None:
+        """(lesson, slug) is ``problem_check``'s, with its message."""

@@ -1,7 +1,7 @@
-"""Authoring writes: save from the admin, publish, duplicate, question tests, regrade.
+"""Authoring writes: publish, duplicate, question tests, regrade.
 
-Versioning is ``courseware.services.problem_spec_update``'s job: a spec change
-on a problem that students answered makes a new version. Every function takes
+Saving a problem (the admin's, the API's and the import's) is
+``courseware.problem_saving.problem_save``. Every function takes
 keyword-only arguments and checks models with ``full_clean()`` before saving.
 """
 
@@ -12,47 +12,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from courseware import fairness, services
+from courseware import fairness, problem_saving, services
 from courseware.authoring import question_tests
 from courseware.models import Lesson, Problem, QuestionTest, StepResult, Submission
-
-# The problem fields an author edits besides the spec.
-PROBLEM_FIELDS = (
-    "title",
-    "prompt",
-    "points",
-    "attempt_limit",
-    "reveal_policy",
-    "due_at",
-    "order",
-    "published",
-)
-
-
-@transaction.atomic
-def problem_save(
-    *, problem: Problem | None, lesson: Lesson, slug: str, spec: dict, **fields: Any
-) -> Problem:
-    """Create a problem, or update one (its lesson and slug too), versioning its spec.
-
-    ``fields`` are any of ``PROBLEM_FIELDS``. A new problem gets version 1; an
-    existing one has its other fields saved first and its spec then goes
-    through ``problem_spec_update`` (a new version when it has submissions).
-    """
-    unknown = set(fields) - set(PROBLEM_FIELDS)
-    if unknown:
-        raise TypeError(f"problem_save got unknown fields {sorted(unknown)}")
-    if problem is None or problem.pk is None:
-        created, _ = services.problem_upsert(
-            lesson=lesson, slug=slug, spec=spec, **fields
-        )
-        return created
-    current = Problem.objects.select_for_update().get(pk=problem.pk)
-    for name, value in {"lesson": lesson, "slug": slug, **fields}.items():
-        setattr(current, name, value)
-    current.full_clean()
-    current.save()
-    return services.problem_spec_update(problem=current, spec=spec)
+from courseware.problem_saving import PROBLEM_FIELDS
 
 
 def problems_publish(*, problems: Iterable[Problem], published: bool) -> int:
@@ -72,17 +35,13 @@ def problems_publish(*, problems: Iterable[Problem], published: bool) -> int:
 def problem_duplicate(*, problem: Problem) -> Problem:
     """A copy of ``problem`` and its question tests: unpublished, version 1, slug ``-copy``."""
     slug = _free_slug(problem.lesson, f"{problem.slug}-copy"[:100])
-    copy, _ = services.problem_upsert(
-        lesson=problem.lesson,
-        slug=slug,
-        spec=problem.spec,
-        **{name: getattr(problem, name) for name in PROBLEM_FIELDS},
+    fields = {name: getattr(problem, name) for name in PROBLEM_FIELDS}
+    fields.update(
+        title=f"{problem.title} (copy)"[:200], published=False, order=problem.order + 1
     )
-    copy.title = f"{problem.title} (copy)"[:200]
-    copy.published = False
-    copy.order = problem.order + 1
-    copy.full_clean()
-    copy.save()
+    copy, _ = problem_saving.problem_save(
+        lesson=problem.lesson, slug=slug, spec=problem.spec, **fields
+    )
     for test in problem.question_tests.all():
         question_test_save(
             problem=copy,
@@ -218,7 +177,7 @@ def problem_regrade(
             "claimed_at": None,
         }
         if to_current_version:
-            changes["problem_version"] = services.problem_version_current(
+            changes["problem_version"] = problem_saving.problem_version_current(
                 problem=problem
             )
         Submission.objects.filter(pk__in=submissions).update(**changes)

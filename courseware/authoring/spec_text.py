@@ -2,9 +2,10 @@
 
 ``spec_load`` turns the text into a spec and lists what is wrong with it,
 each problem naming the field and the line of the text it is on. The checks
-are ``grader.kinds.validate`` and, for randomized specs, the kind's ``undefined_variants`` on
-the first ``VARIANTS_CHECKED`` variants. The line comes from PyYAML's composed
-node tree, so an author sees "line 7: layers[1].activation: unknown activation 'rleu'".
+are saving's own (``courseware.problem_saving.spec_errors``); ``spec_parse``
+only reads the text and ``spec_problems`` puts the checks' errors on its
+lines, for the admin form, whose save checks the rest. The line comes from
+PyYAML's composed node tree, so an author sees "line 7: layers[1].activation: unknown activation 'rleu'".
 
 Text that is only a program (``z = tanh(w*x + b)``, one assignment per line)
 is a ``scalar_trace`` with default inputs (``engine.specs.spec_from_program``);
@@ -18,12 +19,10 @@ from typing import Any
 import yaml
 
 from courseware.content_io import dump_yaml
+from courseware.problem_saving import spec_errors
 from engine.program import is_program
-from engine.specs import spec_from_program
-from grader import kinds
-from grader.kinds import validate
+from engine.specs import SpecError, spec_from_program
 
-VARIANTS_CHECKED = 200  # random variants checked for undefined values on save
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -50,8 +49,8 @@ def spec_dump(spec: Any) -> str:
 def spec_load(text: str, *, prompt: str = "") -> tuple[Any, list[SpecProblem]]:
     """Parse and check spec text. Returns ``(spec, problems)``; no problems means valid.
 
-    ``prompt`` stands in for a missing ``spec.prompt`` (the engine asks
-    expression, numeric and choice specs for the question's text).
+    The checks are ``courseware.problem_saving.spec_errors`` (what saving
+    checks); ``prompt`` stands in for a missing ``spec.prompt``.
 
     Examples
     ========
@@ -60,52 +59,47 @@ def spec_load(text: str, *, prompt: str = "") -> tuple[Any, list[SpecProblem]]:
     >>> [str(p) for p in problems]
     ["line 1: kind: unknown kind 'essay'; use scalar_trace, network_trace, expression, numeric or choice"]
     """
+    spec, root, problems = spec_parse(text)
+    if problems:
+        return spec, problems
+    return spec, spec_problems(spec_errors(spec, prompt=prompt), root)
+
+
+def spec_parse(text: str) -> tuple[Any, yaml.Node | None, list[SpecProblem]]:
+    """The spec in ``text``, its composed YAML (for lines) and why it is unreadable.
+
+    Text that is only program lines is a ``scalar_trace``
+    (``engine.specs.spec_from_program``); its composed tree is ``None``.
+    """
     if is_program(text):
-        spec = spec_from_program(text)
-        return spec, [
-            SpecProblem(error.field, error.message, error.line)
-            for error in validate(spec)
-        ]
+        return spec_from_program(text), None, []
     try:
         root = yaml.compose(text)
         spec = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
-        return None, [
-            SpecProblem("spec", f"not valid YAML: {problem}", mark and mark.line + 1)
-        ]
+        return (
+            None,
+            None,
+            [SpecProblem("spec", f"not valid YAML: {problem}", mark and mark.line + 1)],
+        )
     if not isinstance(spec, dict):
-        return spec, [
-            SpecProblem("spec", "a spec must be a mapping with a 'kind' field", 1)
-        ]
-    checked = spec if spec.get("prompt") or not prompt else {**spec, "prompt": prompt}
-    problems = [
-        SpecProblem(
-            error.field, error.message, spec_line(root, error.field, error.line)
+        return (
+            spec,
+            root,
+            [SpecProblem("spec", "a spec must be a mapping with a 'kind' field", 1)],
         )
-        for error in validate(checked)
-    ]
-    if not problems and spec.get("randomize"):
-        problems = _undefined_variants(checked, root)
-    return spec, problems
+    return spec, root, []
 
 
-def _undefined_variants(spec: dict, root) -> list[SpecProblem]:
-    """Randomisation checked on more variants than ``validate`` does, with the seeds."""
-    undefined = kinds.of(spec).undefined_variants(spec, range(1, VARIANTS_CHECKED + 1))
-    if not undefined:
-        return []
-    examples = "; ".join(
-        f"variant {seed}: {message}" for seed, message in undefined[:3]
-    )
+def spec_problems(errors: list[SpecError], root: yaml.Node | None) -> list[SpecProblem]:
+    """``engine.specs.SpecError`` s placed on the lines of the text they came from."""
+    if root is None:  # program text: the engine's line is the text's line
+        return [SpecProblem(e.field, e.message, e.line) for e in errors]
     return [
-        SpecProblem(
-            "randomize",
-            f"{len(undefined)} of the first {VARIANTS_CHECKED} variants are undefined "
-            f"({examples}); narrow the ranges",
-            spec_line(root, "randomize"),
-        )
+        SpecProblem(e.field, e.message, spec_line(root, e.field, e.line))
+        for e in errors
     ]
 
 

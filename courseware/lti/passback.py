@@ -21,6 +21,7 @@ from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
 
+from config.celery import app
 from courseware import selectors
 from courseware.lti.services import (
     LINEITEM_SCOPE,
@@ -343,8 +344,6 @@ def offering_resend_request(*, offering: Offering) -> None:
     offering_id = offering.pk
 
     def send() -> None:
-        from config.celery import app
-
         try:
             app.send_task("courseware.tasks.lti_offering_resend", args=[offering_id])
         except Exception:

@@ -13,6 +13,7 @@ from lti_tool.models import LtiContext, LtiUser
 from pylti1p3.exception import LtiServiceException
 from pylti1p3.names_roles import NamesRolesProvisioningService
 
+from config.celery import app
 from courseware import offerings
 from courseware.lti.passback import PlatformUnavailable, connector_for
 from courseware.lti.services import offering_role_from_roles, user_provision
@@ -89,8 +90,6 @@ def roster_sync_request(*, offering: Offering, force: bool = False) -> bool:
 
 
 def _send(offering_id: int) -> None:
-    from config.celery import app
-
     try:
         app.send_task(SYNC_TASK, args=[offering_id])
     except Exception:  # the broker is down: the next launch or click tries again

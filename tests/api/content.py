@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from courseware import services
+from courseware import problem_saving, services
 from courseware.models import Course, CourseMembership, Lesson, Problem, Quiz
 from tests.grader.problems import WORK_THIS
 
@@ -31,7 +31,7 @@ def make_content(slug: str = "dl") -> Content:
     lesson, _ = services.lesson_upsert(
         course=course, slug="credit", title="Credit assignment", body="# Credit"
     )
-    problem, _ = services.problem_upsert(
+    problem, _ = problem_saving.problem_save(
         lesson=lesson,
         slug="work-this",
         title="Work this",
@@ -40,7 +40,7 @@ def make_content(slug: str = "dl") -> Content:
         points=2,
         reveal_policy=Problem.RevealPolicy.AFTER_CORRECT,
     )
-    choice, _ = services.problem_upsert(
+    choice, _ = problem_saving.problem_save(
         lesson=lesson, slug="needs", title="What a layer needs", spec=CHOICE, order=2
     )
     quiz, _ = services.quiz_upsert(

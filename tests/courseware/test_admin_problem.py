@@ -5,8 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from courseware import services
-from courseware.authoring import services as authoring
+from courseware import problem_saving, services
 from courseware.authoring.spec_text import spec_dump
 from courseware.models import Problem, ProblemVersion, QuestionTest, Submission
 from engine.variants import variant_flaws
@@ -31,7 +30,7 @@ def lesson():
 
 @pytest.fixture
 def problem(lesson):
-    problem, _ = services.problem_upsert(
+    problem, _ = problem_saving.problem_save(
         lesson=lesson, slug="work", title="Work this", spec=SPEC
     )
     return problem
@@ -313,8 +312,35 @@ def test_authoring_pages_need_staff(client, problem):
         assert client.get(url).status_code == 302  # to the admin login
 
 
+def test_moving_a_problem_to_another_course_is_refused_on_the_form(
+    client, staff, problem
+):
+    other, _ = services.course_upsert(slug="ml", title="Machine Learning")
+    elsewhere, _ = services.lesson_upsert(course=other, slug="ca", title="Credit")
+    page = client.get(change_url(problem))
+    response = client.post(change_url(problem), form_data(page, lesson=elsewhere.pk))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["lesson"] == [
+        "A problem cannot move to a lesson of another course; "
+        "duplicate it there instead."
+    ]
+    problem.refresh_from_db()
+    assert problem.lesson_id != elsewhere.pk
+
+
+def test_adding_a_taken_slug_says_so_once(client, staff, lesson, problem):
+    add = reverse("admin:courseware_problem_add")
+    page = client.get(add)
+    data = form_data(page, lesson=lesson.pk, slug="work", title="Again")
+    response = client.post(add, data)
+    assert response.context["adminform"].form.errors == {
+        "slug": ["This lesson already has a problem 'work'; pick another slug."]
+    }
+
+
 def test_problem_save_moves_lesson_fields_and_versions(problem):
-    saved = authoring.problem_save(
+    saved, _ = problem_saving.problem_save(
         problem=problem, lesson=problem.lesson, slug="renamed", spec=SPEC, points=2.0
     )
     assert (saved.pk, saved.slug, saved.points, saved.version) == (

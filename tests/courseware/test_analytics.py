@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from courseware import services
+from courseware import problem_saving, services
 from courseware.authoring import selectors
 from courseware.authoring import services as authoring
 from courseware.models import StepResult, Submission
@@ -34,7 +34,9 @@ STEPS = len(KEY)  # 13
 def problem():
     course, _ = services.course_upsert(slug="dl", title="Deep Learning")
     lesson, _ = services.lesson_upsert(course=course, slug="ca", title="Credit")
-    problem, _ = services.problem_upsert(lesson=lesson, slug="t", title="T", spec=SPEC)
+    problem, _ = problem_saving.problem_save(
+        lesson=lesson, slug="t", title="T", spec=SPEC
+    )
     return problem
 
 
@@ -192,9 +194,7 @@ def test_regrade_against_the_current_version_uses_the_corrected_key(
     seeded, enqueued, django_capture_on_commit_callbacks
 ):
     corrected = {**SPEC, "inputs": {"x": 2, "y": 3, "b": 2}}
-    problem = authoring.problem_save(
-        problem=seeded, lesson=seeded.lesson, slug="t", spec=corrected
-    )
+    problem, _ = problem_saving.problem_save(problem=seeded, spec=corrected)
     assert problem.version == 2
     with django_capture_on_commit_callbacks(execute=True):
         authoring.problem_regrade(problem=problem, to_current_version=True)

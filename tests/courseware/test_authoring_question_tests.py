@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from courseware import services
+from courseware import problem_saving, services
 from courseware.authoring import question_tests as qt
 from courseware.authoring import services as authoring
 from courseware.content_io import read_folder
@@ -91,7 +91,9 @@ def problem(db):
     course, _ = services.course_upsert(slug="dl", title="Deep Learning")
     lesson, _ = services.lesson_upsert(course=course, slug="ca", title="Credit")
     fixed = {k: v for k, v in SPEC.items() if k != "randomize"}
-    problem, _ = services.problem_upsert(lesson=lesson, slug="t", title="T", spec=fixed)
+    problem, _ = problem_saving.problem_save(
+        lesson=lesson, slug="t", title="T", spec=fixed
+    )
     authoring.question_test_save(
         problem=problem,
         name="z is 49",
@@ -117,9 +119,7 @@ def test_stored_question_tests_run_after_the_self_tests(problem):
 
 def test_a_literal_question_test_fails_when_the_key_changes(problem):
     changed = {**problem.spec, "inputs": {"x": 3, "y": 3, "b": 1}}
-    problem = authoring.problem_save(
-        problem=problem, lesson=problem.lesson, slug="t", spec=changed
-    )
+    problem, _ = problem_saving.problem_save(problem=problem, spec=changed)
     reports = {r.case.name: r for r in authoring.question_tests_run(problem=problem)}
     assert not reports["z is 49"].passed
     assert reports["z is 49"].runs[0].failures == (

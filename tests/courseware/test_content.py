@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 import config.celery
-from courseware import content_io, services
+from courseware import content_io, problem_saving, services
 from courseware.models import Course, Lesson, Problem, ProblemVersion, Quiz, QuizItem
 
 CONTENT = Path(settings.BASE_DIR) / "content"
@@ -124,7 +124,7 @@ def test_every_problem_validates(path):
         "reveal_policy",
     ):
         assert key in data, key
-    assert content_io.spec_errors(data["spec"], prompt=data["prompt"]) == []
+    assert problem_saving.spec_errors(data["spec"], prompt=data["prompt"]) == []
 
 
 def test_content_covers_the_lesson():
@@ -302,6 +302,15 @@ def test_reimport_updates_what_changed_and_versions_answered_specs(
         (lambda d: d.update(lesson="nope"), "lesson: no lesson 'nope'"),
         (lambda d: d.update(atempt_limit=3), "atempt_limit: unknown field"),
         (lambda d: d.pop("spec"), "spec: is required"),
+        # Refused when saved (courseware.problem_saving), reported the same way:
+        (
+            lambda d: d["spec"].update(tolerence={"rel": 0.1}),
+            "spec.tolerence: unknown field 'tolerence'",
+        ),
+        (
+            lambda d: d.update(title="T" * 201),
+            "title: Ensure this value has at most 200 characters",
+        ),
     ],
 )
 def test_bad_files_are_refused_naming_file_and_field(content_copy, change, expected):

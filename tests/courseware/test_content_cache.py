@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 from knox.models import AuthToken
 
-from courseware import content_cache, services
+from courseware import content_cache, problem_saving, services
 from courseware.models import Lesson, Problem
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ def test_a_spec_corrected_in_place_changes_graph_cells_variant_and_checks(
     before = api.get(f"/api/v1/problems/{problem.pk}/variant/").json()
     assert "forward:v" in before["step_ids"]
 
-    services.problem_spec_update(
+    problem_saving.problem_spec_update(
         problem=problem, spec={**problem.spec, "program": RENAMED}
     )
     problem.refresh_from_db()

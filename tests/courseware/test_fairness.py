@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 import config.celery
-from courseware import fairness, services
+from courseware import fairness, problem_saving, services
 from courseware.models import Submission
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ SPEC = {
 def problem():
     course, _ = services.course_upsert(slug="dl", title="Deep Learning")
     lesson, _ = services.lesson_upsert(course=course, slug="ca", title="Credit")
-    problem, _ = services.problem_upsert(
+    problem, _ = problem_saving.problem_save(
         lesson=lesson, slug="trace", title="T", spec=SPEC, attempt_limit=None
     )
     return problem

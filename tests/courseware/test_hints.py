@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from courseware.models import HintRequest, Problem, Quiz
-from courseware.services import problem_spec_update
+from courseware.problem_saving import problem_spec_update
 from tests.courseware import test_views
 from tests.courseware.test_views import (
     WORK_THIS,

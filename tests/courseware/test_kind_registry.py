@@ -11,7 +11,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from courseware import services
+from courseware import problem_saving
 from courseware.authoring.question_tests import answer_key
 from courseware.models import Lesson
 from grader import kinds
@@ -129,7 +129,7 @@ def test_a_new_kind_is_one_module_and_its_template(count_kind, course):  # noqa:
     )
     assert kinds.validate(spec) == []
     lesson = Lesson.objects.get(slug=LESSON)
-    problem, _ = services.problem_upsert(
+    problem, _ = problem_saving.problem_save(
         lesson=lesson,
         slug="count-layers",
         title="Count the layers",

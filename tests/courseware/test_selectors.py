@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 import config.celery
-from courseware import selectors, services
+from courseware import problem_saving, selectors, services
 from courseware.models import Problem, Submission
 
 pytestmark = pytest.mark.django_db
@@ -33,13 +33,13 @@ def course_setup():
     User = get_user_model()
     course, _ = services.course_upsert(slug="dl", title="DL")
     lesson, _ = services.lesson_upsert(course=course, slug="ca", title="CA")
-    p1, _ = services.problem_upsert(
+    p1, _ = problem_saving.problem_save(
         lesson=lesson, slug="p1", title="P1", spec=CHOICE_SPEC, attempt_limit=2, order=1
     )
-    p2, _ = services.problem_upsert(
+    p2, _ = problem_saving.problem_save(
         lesson=lesson, slug="p2", title="P2", spec=CHOICE_SPEC, points=3, order=2
     )
-    hidden, _ = services.problem_upsert(
+    hidden, _ = problem_saving.problem_save(
         lesson=lesson,
         slug="hidden",
         title="H",

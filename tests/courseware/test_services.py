@@ -11,7 +11,7 @@ from django.test import override_settings
 from kombu.exceptions import OperationalError
 
 import config.celery
-from courseware import services
+from courseware import problem_saving, services
 from courseware.models import Course, CourseMembership, Submission
 from engine.variants import informative_seed, variant_flaws
 
@@ -45,7 +45,7 @@ def lesson():
 
 @pytest.fixture
 def trace_problem(lesson):
-    problem, _ = services.problem_upsert(
+    problem, _ = problem_saving.problem_save(
         lesson=lesson, slug="trace", title="T", spec=SCALAR_SPEC
     )
     return problem
@@ -53,7 +53,7 @@ def trace_problem(lesson):
 
 @pytest.fixture
 def choice_problem(lesson):
-    problem, _ = services.problem_upsert(
+    problem, _ = problem_saving.problem_save(
         lesson=lesson, slug="choice", title="C", spec=CHOICE_SPEC, attempt_limit=2
     )
     return problem
@@ -101,7 +101,7 @@ def test_no_student_gets_a_variant_that_hides_mistakes(lesson):
         "inputs": {"a": 2, "b": 3, "c": 4},
         "randomize": {"b": {"choice": [0, 3, 5]}, "c": {"int": [2, 6]}},
     }
-    problem, _ = services.problem_upsert(
+    problem, _ = problem_saving.problem_save(
         lesson=lesson, slug="fan", title="F", spec=spec
     )
     User = get_user_model()
@@ -150,7 +150,7 @@ def test_variant_seed_depends_on_the_secret(trace_problem, users):
 
 def test_spec_change_without_submissions_updates_the_version_in_place(trace_problem):
     spec = {**SCALAR_SPEC, "inputs": {"x": 4, "y": 3, "b": 1}}
-    services.problem_spec_update(problem=trace_problem, spec=spec)
+    problem_saving.problem_spec_update(problem=trace_problem, spec=spec)
     trace_problem.refresh_from_db()
     assert trace_problem.version == 1
     assert trace_problem.versions.count() == 1
@@ -163,7 +163,7 @@ def test_spec_change_after_submissions_makes_a_new_version(trace_problem, users,
         student=ann, problem=trace_problem, answers={"forward:u": "6"}
     )
     spec = {**SCALAR_SPEC, "inputs": {"x": 4, "y": 3, "b": 1}}
-    services.problem_spec_update(problem=trace_problem, spec=spec)
+    problem_saving.problem_spec_update(problem=trace_problem, spec=spec)
     trace_problem.refresh_from_db()
     assert trace_problem.version == 2
     assert [v.number for v in trace_problem.versions.all()] == [1, 2]
@@ -181,14 +181,17 @@ def test_unchanged_spec_makes_no_version(trace_problem, users, sent):
     services.submission_create(
         student=ann, problem=trace_problem, answers={"forward:u": "6"}
     )
-    services.problem_spec_update(problem=trace_problem, spec=dict(SCALAR_SPEC))
+    problem_saving.problem_spec_update(problem=trace_problem, spec=dict(SCALAR_SPEC))
     trace_problem.refresh_from_db()
     assert trace_problem.version == 1
 
 
 def test_spec_without_a_kind_is_refused(trace_problem):
-    with pytest.raises(ValidationError, match="kind"):
-        services.problem_spec_update(problem=trace_problem, spec={"program": "z = x"})
+    with pytest.raises(problem_saving.ProblemInvalid) as refused:
+        problem_saving.problem_spec_update(
+            problem=trace_problem, spec={"program": "z = x"}
+        )
+    assert [error.field for error in refused.value.spec_errors] == ["kind"]
 
 
 # --- Submissions ----------------------------------------------------------------
@@ -459,16 +462,14 @@ def test_course_enrol_is_idempotent_and_updates_the_role(lesson, users):
     assert CourseMembership.objects.count() == 1
 
 
-def test_problem_upsert_reports_changes(lesson):
-    _, created = services.problem_upsert(
+def test_problem_save_reports_changes(lesson):
+    problem, created = problem_saving.problem_save(
         lesson=lesson, slug="p", title="P", spec=CHOICE_SPEC
     )
-    _, same = services.problem_upsert(
-        lesson=lesson, slug="p", title="P", spec=CHOICE_SPEC
+    _, same = problem_saving.problem_save(
+        problem=problem, lesson=lesson, slug="p", title="P", spec=CHOICE_SPEC
     )
-    problem, retitled = services.problem_upsert(
-        lesson=lesson, slug="p", title="P2", spec=CHOICE_SPEC
-    )
+    problem, retitled = problem_saving.problem_save(problem=problem, title="P2")
     assert (created, same, retitled) == (True, False, True)
     assert problem.kind == "choice" and problem.versions.count() == 1
 

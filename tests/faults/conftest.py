@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from config.celery import app
-from courseware import services
+from courseware import problem_saving, services
 from courseware.models import Problem
 from tests.services import missing, redis_url
 from tests.workers import wait_for
@@ -152,7 +152,7 @@ def course(db):
 @pytest.fixture
 def make_problem(course):
     def make(slug: str, spec: dict) -> Problem:
-        problem, _ = services.problem_upsert(
+        problem, _ = problem_saving.problem_save(
             lesson=course, slug=slug, title=slug, spec=spec, attempt_limit=None
         )
         return problem

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from courseware import content_io, services
+from courseware import content_io, problem_saving, services
 from courseware.models import Course, Lesson, Offering, Problem, Quiz, Submission
 
 ROLES = ("anonymous", "student", "other", "instructor", "outsider")
@@ -80,7 +80,7 @@ def world(db, django_user_model) -> World:
         slug=content_io.course_slug(settings.BASE_DIR / "content")
     )
     lesson = course.lessons.order_by("order").first()
-    leak_check, _ = services.problem_upsert(
+    leak_check, _ = problem_saving.problem_save(
         lesson=lesson,
         slug="leak-check",
         title="Leak check",

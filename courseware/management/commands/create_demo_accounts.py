@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from courseware.services import demo_enrolment_ensure
+from courseware.demo import demo_enrolment_ensure
 
 
 class Command(BaseCommand):

@@ -337,6 +337,15 @@ else:
         "TIMEOUT": None,  # content-addressed: evicted by size (MAX_ENTRIES), never stale
         "OPTIONS": {"MAX_ENTRIES": env.int("CONTENT_CACHE_ENTRIES", default=2000)},
     }
+# Whole student pages, keyed by the user, the URL and a digest of every row
+# the page is made from (courseware.page_cache, courseware.page_state): never
+# stale, per process, evicted by size.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "tracegrade-pages",
+    "TIMEOUT": env.int("PAGE_CACHE_TIMEOUT", default=3600),
+    "OPTIONS": {"MAX_ENTRIES": env.int("PAGE_CACHE_ENTRIES", default=1000)},
+}
 # Sessions are read from the cache and written through to the database
 # (config.sessions: the database answers when the cache is down).
 SESSION_ENGINE = "config.sessions"

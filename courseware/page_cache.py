@@ -15,6 +15,9 @@ A cached page must not repeat what is fresh in every response:
 - Idempotency keys: views make them with ``fresh_key()``, which records them
   while a page is captured; each becomes a placeholder, and a hit gets new ones.
 
+``cached_api_read`` does the same for the API's reads of a problem (its data,
+rendered by DRF as usual).
+
 Only plain 200 HTML answers are stored: no cookies set by the view, session
 unchanged, no query string but ``?quiz=``. Keys name the user, so one user's
 page is never served to another; the cache is per process (``pages`` alias,
@@ -31,6 +34,7 @@ from functools import wraps
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.middleware.csrf import _unmask_cipher_token, get_token
+from rest_framework.response import Response
 
 from courseware import page_state
 
@@ -86,6 +90,38 @@ def cached_page(page: str):
                 after = page_state.digest(page, user_id=request.user.pk, **slugs)
                 if after == before:
                     _set(key, _template_of(request, response, keys))
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def cached_api_read(page: str):
+    """For a DRF ``get(self, request, pk)``: its data served again while the digest
+    of ``page`` for the problem ``pk`` and the user holds (as ``cached_page``)."""
+
+    def decorate(method):
+        @wraps(method)
+        def wrapper(self, request, pk, *args, **kwargs):
+            user = request.user
+            if request.query_params or not user.is_authenticated:
+                return method(self, request, pk, *args, **kwargs)
+            try:
+                before = page_state.digest(page, user_id=user.pk, problem=int(pk))
+            except Exception as error:
+                logger.warning("page state unreadable (%r); computing", error)
+                before = None
+            if before is None:
+                return method(self, request, pk, *args, **kwargs)
+            key = _key(page, request, before)
+            stored = _get(key)
+            if stored is not None:
+                return Response(stored)
+            response = method(self, request, pk, *args, **kwargs)
+            if response.status_code == 200 and isinstance(response.data, dict):
+                if page_state.digest(page, user_id=user.pk, problem=int(pk)) == before:
+                    _set(key, response.data)
             return response
 
         return wrapper

@@ -212,12 +212,47 @@ def _build(page: str, t: dict) -> str:
             ),
         ]
         return _statement(ctes, rows)
+    if page == "api-problem":
+        ctes = [
+            f"p AS (SELECT id, xmin, ctid, lesson_id FROM {t['problem']} "
+            "WHERE id = %(problem)s)",
+            f"l AS (SELECT id, xmin, ctid, course_id FROM {t['lesson']} "
+            "WHERE id IN (SELECT lesson_id FROM p))",
+            f"c AS (SELECT id, xmin, ctid FROM {t['course']} "
+            "WHERE id IN (SELECT course_id FROM l))",
+            f"o AS (SELECT id, xmin, ctid FROM {t['offering']} "
+            "WHERE course_id IN (SELECT id FROM c))",
+        ]
+        rows = [
+            _rows(t["user"], "u", "id = %(user)s"),
+            "SELECT 'c', id::text, xmin::text || ctid::text FROM c",
+            "SELECT 'o', id::text, xmin::text || ctid::text FROM o",
+            _rows(
+                t["membership"],
+                "m",
+                "user_id = %(user)s AND course_id IN (SELECT id FROM c)",
+            ),
+            _rows(
+                t["offering_member"],
+                "om",
+                "user_id = %(user)s AND offering_id IN (SELECT id FROM o)",
+            ),
+            "SELECT 'l', id::text, xmin::text || ctid::text FROM l",
+            "SELECT 'p', id::text, xmin::text || ctid::text FROM p",
+            _rows(
+                t["variant"],
+                "v",
+                "student_id = %(user)s AND problem_id IN (SELECT id FROM p)",
+            ),
+        ]
+        return _statement(ctes, rows)
     raise ValueError(f"no such page: {page}")
 
 
 def digest(page: str, *, user_id: int, **slugs: str) -> str | None:
     """The digest of ``page`` (``home``, ``course``, ``lesson``, ``quiz``,
-    ``problem``) for the user, given its URL's slugs; None off PostgreSQL."""
+    ``problem``; ``api-problem`` for the API's problem and variant reads, by
+    ``problem`` id) for the user, given its URL's slugs; None off PostgreSQL."""
     if connection.vendor != "postgresql":
         return None
     params = {"user": user_id, "course": "", "lesson": "", "problem": "", **slugs}

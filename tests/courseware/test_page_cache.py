@@ -197,3 +197,39 @@ def test_pages_work_with_the_page_cache_unreachable(ada, monkeypatch):
     client = client_of(ada)
     for path in (WORK, BASE, QUIZ, "/"):
         assert visit(client, path)[0]
+
+
+def test_api_reads_of_a_problem_follow_edits_and_stay_the_students(ada):
+    from knox.models import AuthToken
+
+    def api(user) -> Client:
+        return Client(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user)[1]}")
+
+    problem = Problem.objects.get(slug="work-this-trace")
+    detail, variant = (
+        f"/api/v1/problems/{problem.pk}/",
+        f"/api/v1/problems/{problem.pk}/variant/",
+    )
+    client = api(ada)
+    for _ in range(3):
+        mine = client.get(variant).json()
+        client.get(detail)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(detail).status_code == 200
+    assert len(queries) == CACHED  # the token, the digest
+    Problem.objects.filter(pk=problem.pk).update(title="Renamed in place")
+    assert client.get(detail).json()["title"] == "Renamed in place"
+    bob = api(student("bob"))
+    for _ in range(3):
+        theirs = bob.get(variant).json()
+    seeds = services.variant_seed_for(student=ada, problem=problem)
+    assert (
+        services.variant_seed_for(
+            student=get_user_model().objects.get(username="bob"), problem=problem
+        )
+        != seeds
+    )
+    assert theirs != mine
+    Problem.objects.filter(pk=problem.pk).update(published=False)
+    assert client.get(detail).status_code == 404
+    assert client.get(variant).status_code == 404

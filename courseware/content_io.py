@@ -39,7 +39,8 @@ from django.utils.dateparse import parse_datetime
 from courseware import services
 from courseware.authoring import services as authoring_services
 from courseware.models import ContentImport, Course, Lesson, Problem, Quiz
-from engine.specs import field_hint, validate
+from engine.specs import field_hint
+from grader.kinds import validate
 
 PROBLEM_KEYS = {
     "slug",
@@ -100,7 +101,7 @@ class ImportReport:
 def spec_errors(spec: Any, *, prompt: str = "") -> list[tuple[str, str]]:
     """``(field, message)`` pairs for a bad spec; empty when it is valid.
 
-    Uses ``engine.specs.validate`` (programs parse, shapes match, activations
+    Uses ``grader.kinds.validate`` (programs parse, shapes match, activations
     exist).
     The engine asks expression, numeric and choice specs for the question's
     text; a spec without its own ``prompt`` is checked with the problem's.

@@ -33,6 +33,7 @@ from courseware.models import (
     Variant,
 )
 from engine.variants import informative_seed
+from grader import kinds
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +50,6 @@ DEMO_USERNAMES = {
 _STEP_ID = re.compile(
     r"^(forward:[A-Za-z_]\w*|local:[A-Za-z_]\w*/[A-Za-z_]\w*|grad:[A-Za-z_]\w*)$"
 )
-_SINGLE_ANSWER_KINDS = {
-    Problem.Kind.EXPRESSION,
-    Problem.Kind.NUMERIC,
-    Problem.Kind.CHOICE,
-}
 
 
 # --- Courses and enrolment ---------------------------------------------------
@@ -571,23 +567,21 @@ def problem_step_ids(*, problem: Problem, seed: int | None = None) -> set[str] |
     Step ids depend on the graph, never on the numbers, so the spec's own inputs
     are traced (``seed`` is accepted for callers that have one, and ignored).
     """
-    if problem.kind in _SINGLE_ANSWER_KINDS:
-        return {"answer"}
+    if not kinds.get(problem.kind).traced:
+        return set(kinds.get(problem.kind).step_ids(problem.spec))
     from courseware.content_cache import step_ids
 
     return step_ids(problem, lambda: _traced_step_ids(problem))
 
 
 def _traced_step_ids(problem: Problem) -> set[str] | None:
-    from engine.trace import trace
-
-    spec = {key: value for key, value in problem.spec.items() if key != "randomize"}
+    kind = kinds.get(problem.kind)
+    spec = kind.concrete(problem.spec, None)
     try:
-        key = trace(spec)
+        return set(kind.step_ids(spec, kind.trace(spec)))
     except Exception:  # a spec the engine cannot trace is reported by its validator
         logger.exception("Could not list the steps of problem %s", problem.pk)
         return None
-    return set(key.steps(spec.get("ask") or ("forward", "local", "grad")))
 
 
 # --- Helpers -------------------------------------------------------------------

@@ -271,7 +271,7 @@ def _quiz_param(request: HttpRequest, lesson) -> Quiz | None:
 
 def _answers_form(problem: Problem, workspace: dict, data, initial=None):
     initial = {**(initial or {}), "idempotency_key": page_cache.fresh_key()}
-    if problem.kind == Problem.Kind.CHOICE:
+    if workspace["options"]:  # a kind answered by picking options
         multiple = workspace["multiple"]
         if multiple and initial.get("answer"):
             initial["answer"] = initial["answer"].split(",")

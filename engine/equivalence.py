@@ -21,6 +21,11 @@
    hard deadline, ``engine.deadline``); if that cannot decide, the answer is
    ``None``.
 
+A problem may declare a domain for some variables (``{"x": "positive"}``; see
+``DOMAINS``: positive, negative, nonzero, integer): those are then sampled only there, so ``log(x) + log(y)`` is
+``log(x*y)`` for positive x and y, and ``sqrt(x)**2`` is ``relu(x)`` for
+positive x.
+
 With a tolerance (``{"rel": r}``, ``{"abs": a}`` or ``{"sigfigs": n}``) each point
 is compared with that bound instead, inclusively and in exact rational arithmetic
 on the precise values, so 1.05 against 1 at ``rel`` 0.05 is equal.
@@ -28,7 +33,7 @@ on the precise values, so 1.05 against 1 at ``rel`` 0.05 is equal.
 
 import math
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
 import numpy as np
@@ -104,10 +109,22 @@ SMALL_VALUES = tuple(
 )
 
 Tolerance = dict[str, float | int | str | Fraction]
+# Where a declared variable is sampled: the sample values that satisfy it.
+DOMAINS = {
+    "positive": lambda v: v > 0,
+    "negative": lambda v: v < 0,
+    "nonzero": lambda v: v != 0,
+    "integer": lambda v: v.denominator == 1,
+}
+DISCRETE_DOMAINS = {"integer"}  # no interval around a point: the point itself counts
 
 
 def equivalent(
-    student, expected, symbols: Iterable[str], tolerance: Tolerance | None = None
+    student,
+    expected,
+    symbols: Iterable[str],
+    tolerance: Tolerance | None = None,
+    domain: Mapping[str, str] | None = None,
 ) -> bool | None:
     """Whether two expressions are equal as real functions: True, False or None.
 
@@ -118,6 +135,9 @@ def equivalent(
     symbols : the names the text may use.
     tolerance : None for exact comparison, or ``{"rel": r}``, ``{"abs": a}``,
         ``{"sigfigs": n}`` (inclusive bounds; ``rel`` is relative to ``expected``).
+    domain : name -> one of ``DOMAINS`` ("positive", "negative", "nonzero",
+        "integer"): the
+        values that variable takes (all reals when absent).
 
     Returns
     -------
@@ -140,14 +160,39 @@ def equivalent(
     True
     >>> equivalent("1.05", "1", [], tolerance={"rel": 0.05})
     True
+    >>> equivalent("log(x) + log(y)", "log(x*y)", ["x", "y"])
+    False
+    >>> equivalent("log(x) + log(y)", "log(x*y)", ["x", "y"],
+    ...            domain={"x": "positive", "y": "positive"})
+    True
     """
     symbols = list(symbols)
+    pools = _pools(domain or {})
     left, right = _tree(student, symbols), _tree(expected, symbols)
     if left is None or right is None:
         return None
     if isinstance(left, Matrix) or isinstance(right, Matrix):
-        return _matrices_equivalent(left, right, tolerance)
-    return _trees_equivalent(left, right, _bound(tolerance))
+        return _matrices_equivalent(left, right, tolerance, pools)
+    return _trees_equivalent(left, right, _bound(tolerance), pools)
+
+
+def _pools(domain: Mapping[str, str]) -> dict[str, tuple]:
+    """Name -> (its small sample values, all of them, the domain's test, whether
+    it is discrete), for the names with a domain."""
+    unknown = set(domain.values()) - set(DOMAINS)
+    if unknown:
+        raise ValueError(
+            f"unknown domain {sorted(unknown)[0]!r}; use {', '.join(DOMAINS)}"
+        )
+    return {
+        name: (
+            tuple(v for v in SMALL_VALUES if DOMAINS[kind](v)),
+            tuple(v for v in SAMPLE_VALUES if DOMAINS[kind](v)),
+            DOMAINS[kind],
+            kind in DISCRETE_DOMAINS,
+        )
+        for name, kind in domain.items()
+    }
 
 
 def numbers_match(student, expected, tolerance: Tolerance | None = None) -> bool:
@@ -212,7 +257,7 @@ def _tree(value, symbols: list[str]) -> Node | None:
         return None
 
 
-def _matrices_equivalent(left: Node, right: Node, tolerance) -> bool | None:
+def _matrices_equivalent(left: Node, right: Node, tolerance, pools) -> bool | None:
     if not (isinstance(left, Matrix) and isinstance(right, Matrix)):
         return False
     shape = (len(left.rows), len(left.rows[0]))
@@ -220,7 +265,7 @@ def _matrices_equivalent(left: Node, right: Node, tolerance) -> bool | None:
         return False
     bound = _bound(tolerance)
     results = [
-        _trees_equivalent(a, b, bound)
+        _trees_equivalent(a, b, bound, pools)
         for row_a, row_b in zip(left.rows, right.rows, strict=True)
         for a, b in zip(row_a, row_b, strict=True)
     ]
@@ -319,14 +364,14 @@ def _as_array(value) -> np.ndarray | None:
 # -- the comparison ------------------------------------------------------------------------
 
 
-def _trees_equivalent(left: Node, right: Node, bound) -> bool | None:
+def _trees_equivalent(left: Node, right: Node, bound, pools=None) -> bool | None:
     names = sorted(names_in(left) | names_in(right))
     if not names:
         exact = _rational_constants(left, right)
         if exact is not None:
             return _within(exact[0], exact[1], bound)
     bits = BASE_BITS + 4 * _literal_digits(left, right)
-    verdict, valid = _sampled(left, right, names, bits, bound)
+    verdict, valid = _sampled(left, right, names, bits, bound, pools or {})
     if verdict is not None:
         return verdict
     if valid == 0 and bound is None:
@@ -334,12 +379,12 @@ def _trees_equivalent(left: Node, right: Node, bound) -> bool | None:
     return None
 
 
-def _sampled(left: Node, right: Node, names, bits: int, bound) -> tuple:
+def _sampled(left: Node, right: Node, names, bits: int, bound, pools) -> tuple:
     """Compare at sample points: (verdict or None, number of valid points)."""
     ctx = mp_context(bits)
     fast = (compile_float(left), compile_float(right))
     precise = (compile_mp(left, bits), compile_mp(right, bits))
-    candidates = _ranked_points(fast, names)
+    candidates = _ranked_points(fast, names, pools)
     valid = mismatched = 0
     for point, floats in candidates[:MAX_PRECISE_ATTEMPTS]:
         if valid >= PRECISE_POINTS:
@@ -351,7 +396,7 @@ def _sampled(left: Node, right: Node, names, bits: int, bound) -> tuple:
         if values[0] is None and values[1] is None:
             continue
         if values[0] is None or values[1] is None:
-            if _one_sided_nearby(precise, point, ctx, values[0] is None):
+            if _one_sided_nearby(precise, point, ctx, values[0] is None, pools):
                 return False, valid  # defined on one side of an interval only
             mismatched += 1  # a removable point, such as x/x at x = 0
             continue
@@ -378,14 +423,19 @@ def _precise_values(precise, mp_point) -> list:
     return values
 
 
-def _one_sided_nearby(precise, point, ctx, left_undefined: bool) -> bool:
+def _one_sided_nearby(precise, point, ctx, left_undefined: bool, pools) -> bool:
     """Whether the same side stays undefined (and the other defined) near ``point``.
 
     That is a difference on a whole interval (``sqrt(x)**2`` against ``relu(x)``
     for x < 0, ``log(x) + log(y)`` against ``log(x*y)`` for x, y < 0); a single
-    point where one side is undefined (``x/x`` at 0) is not.
+    point where one side is undefined (``x/x`` at 0) is not. Only points inside
+    the declared domain count.
     """
     for step in NEARBY_STEPS:
+        if any(
+            name in pools and not pools[name][2](v + step) for name, v in point.items()
+        ):
+            return False
         shifted = {
             name: ctx.mpf((v + step).numerator) / (v + step).denominator
             for name, v in point.items()
@@ -399,9 +449,9 @@ def _one_sided_nearby(precise, point, ctx, left_undefined: bool) -> bool:
     return True
 
 
-def _ranked_points(fast, names) -> list:
+def _ranked_points(fast, names, pools) -> list:
     """Sample points, most suspicious first (largest float disagreement)."""
-    points = _points(names)
+    points = _points(names, pools)
     ranked = []
     for point in points:
         float_point = {name: float(value) for name, value in point.items()}
@@ -423,19 +473,24 @@ def _ranked_points(fast, names) -> list:
     return [(point, floats) for _, _, point, floats in ranked]
 
 
-def _points(names: list[str]) -> list[dict[str, Fraction]]:
-    """Deterministic sample points: the same names always get the same points."""
+def _points(names: list[str], pools=None) -> list[dict[str, Fraction]]:
+    """Deterministic sample points: the same names always get the same points.
+
+    A name with a declared domain takes only the sample values inside it.
+    """
+    pools = pools or {}
     if not names:
         return [{}]
     if len(names) == 1:
-        return [{names[0]: value} for value in SAMPLE_VALUES]
+        values = pools[names[0]][1] if names[0] in pools else SAMPLE_VALUES
+        return [{names[0]: value} for value in values]
     generator = random.Random(len(names) * 7919 + 17)
     count = min(MAX_CANDIDATES, CANDIDATES_PER_VARIABLE * (len(names) + 1))
     # Half the points use only small integers and halves, so that combinations
     # such as a < 0, b = 2, c = 1/2 (where (a^b)^c differs from a^(bc)) occur.
-    pools = (SMALL_VALUES, SAMPLE_VALUES)
+    default = (SMALL_VALUES, SAMPLE_VALUES)
     return [
-        {name: generator.choice(pools[index % 2]) for name in names}
+        {name: generator.choice(pools.get(name, default)[index % 2]) for name in names}
         for index in range(count)
     ]
 

@@ -22,11 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import sympy
-
 from engine import network
-from engine.equivalence import equivalent
-from engine.expressions import ParseError, parse
 from engine.program import (
     RESERVED,
     ProgramError,
@@ -36,16 +32,16 @@ from engine.program import (
 )
 from engine.trace import UndefinedValue, trace
 
-KINDS = ("scalar_trace", "network_trace", "expression", "numeric", "choice")
 FAMILIES = ("forward", "local", "grad")
 LOCAL_FORMS = ("symbolic", "numeric", "either")
 VARIANTS_CHECKED = 20
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 
-# The fields each kind reads; anything else is a typo an author must hear about
-# (a misspelled ``tolerence`` would otherwise leave the default in force).
-_COMMON_FIELDS = ("kind", "prompt", "tolerance")
-_TRACE_FIELDS = (
+# The fields a kind reads (``grader.kinds``: each kind lists its own); anything
+# else is a typo an author must hear about (a misspelled ``tolerence`` would
+# otherwise leave the default in force).
+COMMON_FIELDS = ("kind", "prompt", "tolerance")
+TRACE_FIELDS = (
     "randomize",
     "ask",
     "local_form",
@@ -53,23 +49,17 @@ _TRACE_FIELDS = (
     "carried_credit",
     "hint_penalty",
 )
-FIELDS = {
-    "scalar_trace": (*_COMMON_FIELDS, "program", "inputs", *_TRACE_FIELDS),
-    "network_trace": (
-        *_COMMON_FIELDS,
-        "x",
-        "layers",
-        "target",
-        "loss",
-        "convention",
-        *_TRACE_FIELDS,
-    ),  # fmt: skip
-    "expression": (*_COMMON_FIELDS, "symbols", "answer", "derivative_of"),
-    "numeric": (*_COMMON_FIELDS, "answer"),
-    "choice": (*_COMMON_FIELDS, "options", "multiple"),
-}
+SCALAR_TRACE_FIELDS = (*COMMON_FIELDS, "program", "inputs", *TRACE_FIELDS)
+NETWORK_TRACE_FIELDS = (
+    *COMMON_FIELDS,
+    "x",
+    "layers",
+    "target",
+    "loss",
+    "convention",
+    *TRACE_FIELDS,
+)  # fmt: skip
 LAYER_FIELDS = ("W", "b", "activation")
-OPTION_FIELDS = ("key", "text", "correct", "feedback")
 TOLERANCE_FIELDS = ("rel", "abs")
 _MATRIX_PATH = re.compile(r"(x|target)\Z|layers\[(\d+)\]\.(W|b)\Z")
 
@@ -83,48 +73,15 @@ class SpecError:
     line: int | None = None
 
 
-def validate(spec: Any) -> list[SpecError]:
-    """Every problem found in ``spec`` (an empty list when it is valid).
+# A whole spec is validated by ``grader.kinds.validate``, which asks the spec's
+# kind; these are the checks the kinds share.
 
-    Trace specs are also traced at their own inputs and at the first
-    ``VARIANTS_CHECKED`` randomized variants, so an undefined value (a division
-    by zero, the log of a negative number) is reported.
 
-    Examples
-    ========
-
-    >>> validate({"kind": "scalar_trace", "program": "z = log(x)",
-    ...           "inputs": {"x": 1}, "randomize": {"x": {"int": [-1, 2]}}})[0].field
-    'randomize'
-    >>> validate({"kind": "essay"})[0].message
-    "unknown kind 'essay'; use scalar_trace, network_trace, expression, numeric or choice"
-    """
-    if not isinstance(spec, Mapping):
-        return [SpecError("spec", "a spec must be a mapping with a 'kind' field")]
-    kind = spec.get("kind")
-    if kind == "scalar_trace":
-        errors = _scalar_errors(spec)
-    elif kind == "network_trace":
-        errors = [SpecError(f, m) for f, m in network.spec_errors(spec)]
-        errors += _randomize_errors(spec.get("randomize"), _network_names(spec))
-    elif kind == "expression":
-        errors = _prompt_errors(spec) + _expression_errors(spec)
-    elif kind == "numeric":
-        errors = _prompt_errors(spec) + _number_errors(spec.get("answer"), "answer")
-    elif kind == "choice":
-        errors = _prompt_errors(spec) + _choice_errors(spec)
-    else:
-        return [
-            SpecError(
-                "kind", f"unknown kind {kind!r}; use {', '.join(KINDS[:-1])} or choice"
-            )
-        ]
-    errors = _unknown_field_errors(spec, kind) + errors
-    errors += _tolerance_errors(spec.get("tolerance"))
-    errors += _fraction_errors(spec, "hint_penalty")
-    if not errors and kind in ("scalar_trace", "network_trace"):
-        errors += _undefined_errors(spec)
-    return errors
+def common_errors(spec: Mapping[str, Any]) -> list[SpecError]:
+    """The checks of fields any kind may have: ``tolerance`` and ``hint_penalty``."""
+    return _tolerance_errors(spec.get("tolerance")) + _fraction_errors(
+        spec, "hint_penalty"
+    )
 
 
 def _fraction_errors(spec, field: str) -> list[SpecError]:
@@ -183,9 +140,9 @@ def instantiate(spec: Mapping[str, Any], seed: int | None) -> dict:
         return concrete
     for name in sorted(rules):
         rng = random.Random(f"{seed}:{name}")
-        if concrete.get("kind") == "scalar_trace":
+        if "program" in concrete:  # a scalar trace: the name is an input
             concrete["inputs"][name] = _sample(rules[name], rng)
-        elif concrete.get("kind") == "network_trace":
+        else:  # a network: the name is a matrix path
             owner, key = _matrix_owner(concrete, name)
             owner[key] = _sample_matrix(owner[key], rules[name], rng)
     return concrete
@@ -202,8 +159,6 @@ def check_variants(spec: Mapping[str, Any], seeds: Iterable[int]) -> list[tuple]
     >>> [seed for seed, _ in check_variants(spec, range(6))]
     [2, 4]
     """
-    if spec.get("kind") not in ("scalar_trace", "network_trace"):
-        return []
     problems = []
     for seed in seeds:
         try:
@@ -216,16 +171,16 @@ def check_variants(spec: Mapping[str, Any], seeds: Iterable[int]) -> list[tuple]
 # scalar_trace -------------------------------------------------------------------
 
 
-def _scalar_errors(spec) -> list[SpecError]:
+def scalar_trace_errors(spec) -> list[SpecError]:
     errors = []
     inputs = spec.get("inputs")
     if not isinstance(inputs, Mapping) or not inputs:
         errors.append(SpecError("inputs", _inputs_message(spec.get("program"))))
         inputs = {}
     for name, value in inputs.items():
-        if not isinstance(name, str) or not _IDENTIFIER.match(name) or name in RESERVED:
+        if not isinstance(name, str) or not IDENTIFIER.match(name) or name in RESERVED:
             errors.append(SpecError(f"inputs.{name}", f"{name!r} cannot be a name"))
-        errors += _number_errors(value, f"inputs.{name}")
+        errors += number_errors(value, f"inputs.{name}")
     program = spec.get("program")
     if not isinstance(program, str) or not program.strip():
         errors.append(
@@ -243,7 +198,7 @@ def _scalar_errors(spec) -> list[SpecError]:
         errors.append(
             SpecError("local_form", "local_form must be symbolic, numeric or either")
         )
-    return errors + _randomize_errors(spec.get("randomize"), set(inputs))
+    return errors + randomize_errors(spec.get("randomize"), set(inputs))
 
 
 def _inputs_message(program) -> str:
@@ -258,10 +213,18 @@ def _inputs_message(program) -> str:
     )
 
 
+# network_trace ------------------------------------------------------------------
+
+
+def network_trace_errors(spec) -> list[SpecError]:
+    errors = [SpecError(f, m) for f, m in network.spec_errors(spec)]
+    return errors + randomize_errors(spec.get("randomize"), _network_names(spec))
+
+
 # randomize ----------------------------------------------------------------------
 
 
-def _randomize_errors(randomize, names) -> list[SpecError]:
+def randomize_errors(randomize, names) -> list[SpecError]:
     if randomize is None:
         return []
     if not isinstance(randomize, Mapping):
@@ -348,11 +311,11 @@ def _matrix_owner(spec, name):
     return spec["layers"][int(match.group(2))], match.group(3)
 
 
-def _undefined_errors(spec) -> list[SpecError]:
+def undefined_errors(spec) -> list[SpecError]:
     try:
         trace(instantiate(spec, None))
     except UndefinedValue as error:
-        field = "inputs" if spec["kind"] == "scalar_trace" else "spec"
+        field = "inputs" if "program" in spec else "spec"
         return [SpecError(field, f"at the spec's own numbers, {error}")]
     if not spec.get("randomize"):
         return []
@@ -369,119 +332,37 @@ def _undefined_errors(spec) -> list[SpecError]:
     ]
 
 
-# expression, numeric, choice ----------------------------------------------------
+# single-answer kinds ------------------------------------------------------------
 
 
-def _prompt_errors(spec) -> list[SpecError]:
+def prompt_errors(spec) -> list[SpecError]:
     prompt = spec.get("prompt")
     if isinstance(prompt, str) and prompt.strip():
         return []
     return [SpecError("prompt", "prompt must be the question's text")]
 
 
-def _expression_errors(spec) -> list[SpecError]:
-    symbols = spec.get("symbols", [])
-    if not isinstance(symbols, list) or not all(
-        isinstance(s, str) and _IDENTIFIER.match(s) for s in symbols
-    ):
-        return [SpecError("symbols", "symbols must be a list of names, e.g. [x, v]")]
-    answer = spec.get("answer")
-    if not isinstance(answer, str) or not answer.strip():
-        return [SpecError("answer", "answer must be an expression, e.g. 2*v")]
-    try:
-        expected = parse(answer, symbols)
-    except ParseError as error:
-        return [SpecError("answer", f"column {error.column}: {error.message}")]
-    return _derivative_of_errors(spec.get("derivative_of"), expected, symbols)
+def unknown_field_errors(
+    spec: Mapping[str, Any],
+    fields: Iterable[str],
+    nested: Iterable[tuple[str, Iterable[str], str]] = (),
+) -> list[SpecError]:
+    """Every field of ``spec`` not among ``fields``, with the likely intended one.
 
-
-def _derivative_of_errors(of, expected, symbols) -> list[SpecError]:
-    """``derivative_of``: the function whose derivative (with respect to the first
-    symbol) the answer is; grading then diagnoses a wrong answer as the trace's
-    local step of that function would be."""
-    if of is None:
-        return []
-    if not isinstance(of, str) or not symbols:
-        return [
-            SpecError(
-                "derivative_of",
-                "derivative_of must be an expression in the symbols, e.g. v**2",
-            )
-        ]
-    try:
-        function = parse(of, symbols)
-    except ParseError as error:
-        return [SpecError("derivative_of", f"column {error.column}: {error.message}")]
-    derivative = function.diff(sympy.Symbol(symbols[0]))
-    if equivalent(derivative, expected, symbols) is False:
-        return [
-            SpecError(
-                "derivative_of",
-                f"the derivative of {of} with respect to {symbols[0]} is not the "
-                "answer: check both",
-            )
-        ]
-    return []
-
-
-def _choice_errors(spec) -> list[SpecError]:
-    options = spec.get("options")
-    if not isinstance(options, list) or len(options) < 2:
-        return [SpecError("options", "options must list at least two choices")]
-    errors, keys = [], []
-    for i, option in enumerate(options):
-        field = f"options[{i}]"
-        if not isinstance(option, Mapping):
-            errors.append(SpecError(field, "each option needs key, text and correct"))
-            continue
-        key = option.get("key")
-        if not isinstance(key, str) or not key:
-            errors.append(SpecError(f"{field}.key", "key must be a short text, e.g. a"))
-        elif key in keys:
-            errors.append(SpecError(f"{field}.key", f"key {key!r} is used twice"))
-        keys.append(key)
-        if not isinstance(option.get("text"), str):
-            errors.append(SpecError(f"{field}.text", "text must be the option's text"))
-        if not isinstance(option.get("correct"), bool):
-            errors.append(
-                SpecError(f"{field}.correct", "correct must be true or false")
-            )
-        if not isinstance(option.get("feedback", ""), str):
-            errors.append(SpecError(f"{field}.feedback", "feedback must be text"))
-    correct = sum(
-        1 for o in options if isinstance(o, Mapping) and o.get("correct") is True
-    )
-    if spec.get("multiple", False):
-        if correct == 0:
-            errors.append(SpecError("options", "mark at least one option correct"))
-    elif correct != 1:
-        errors.append(
-            SpecError(
-                "options",
-                f"a single choice needs exactly one correct option (found {correct}); "
-                "set multiple: true for several",
-            )
-        )
-    return errors
-
-
-def _unknown_field_errors(spec: Mapping[str, Any], kind: str) -> list[SpecError]:
-    """Every field no part of ``kind`` reads, with the likely intended one.
+    ``nested`` names list fields whose items are mappings with fields of their
+    own: ``(name, item fields, where)``, e.g. a network's layers.
 
     Examples
     ========
 
-    >>> _unknown_field_errors({"kind": "numeric", "answer": 1, "tolerence": {}},
-    ...                       "numeric")[0].message
+    >>> unknown_field_errors({"kind": "numeric", "answer": 1, "tolerence": {}},
+    ...                      ("kind", "answer", "tolerance"))[0].message
     "unknown field 'tolerence' for a numeric problem; did you mean 'tolerance'?"
     """
-    errors = _unknown(spec, FIELDS[kind], "", f"for a {kind} problem")
-    nested = [
-        ("layers", LAYER_FIELDS, "in a layer"),
-        ("options", OPTION_FIELDS, "in an option"),
-    ]
+    fields, kind = tuple(fields), spec.get("kind")
+    errors = _unknown(spec, fields, "", f"for a {kind} problem")
     for name, allowed, where in nested:
-        items = spec.get(name) if name in FIELDS[kind] else None
+        items = spec.get(name) if name in fields else None
         for i, item in enumerate(items if isinstance(items, list) else ()):
             if isinstance(item, Mapping):
                 errors += _unknown(item, allowed, f"{name}[{i}].", where)
@@ -517,7 +398,7 @@ def field_hint(name, allowed) -> str:
     return f"did you mean {close[0]!r}?" if close else f"use {', '.join(allowed)}"
 
 
-def _number_errors(value, field: str) -> list[SpecError]:
+def number_errors(value, field: str) -> list[SpecError]:
     if _is_number(value):
         return []
     return [SpecError(field, f"{value!r} is not a number; write e.g. 2, -0.5 or 1/3")]

@@ -2,7 +2,7 @@
 
 A cell is read by the expression grammar (``engine.expressions``) into a
 ``Cell``: its tree, the names it uses, its number when it is one.
-``step_reader`` says what each step accepts (a number, or a formula where the
+``trace_reader`` says what each trace step accepts (a number, or a formula where the
 problem allows one), for grading and the live preview alike; ``close``
 compares within a tolerance, a single number standing for a 1 x 1 matrix and
 a flat list for a row or column (``shaped_like``). Everything a cell's text
@@ -38,10 +38,6 @@ from grader.results import (
 DEFAULT_TOLERANCE = {"rel": 1e-3}
 # Float noise in the key (0.1 + 0.2 - 0.3) never makes a right answer wrong.
 FLOAT_NOISE = 1e-9
-DEFAULT_ASK = {
-    "scalar_trace": ("forward", "local", "grad"),
-    "network_trace": ("forward", "grad"),
-}
 
 
 # --- Reading cells ------------------------------------------------------------
@@ -155,49 +151,35 @@ def need_number(cell: Cell) -> float | np.ndarray:
     return cell.value
 
 
-TRACE_KINDS = ("scalar_trace", "network_trace")
-
-
 def trace_symbols(trace) -> tuple[str, ...]:
     """The names a trace cell may use: every node but the folded constants."""
     return tuple(n.name for n in trace.nodes if n.op != "const")
 
 
-def step_reader(spec: Mapping, trace=None) -> Callable[[str, str], Cell]:
-    """How grading reads the text of each step: ``read(step_id, text) -> Cell``.
+def trace_reader(spec: Mapping, trace) -> Callable[[str, str], Cell]:
+    """How grading reads the text of each step of a trace: ``read(step_id, text)``.
 
-    The one rule for grading and the live preview (``grader.preview``), so a
-    cell previews as readable exactly when grading can use it. Raises
-    ``ParseError`` or ``CellError`` (a number asked for and a name given, or
-    a formula asked for and a number given).
+    The one rule for grading and the live preview (``grader.preview``, through
+    the trace kinds of ``grader.kinds``), so a cell previews as readable exactly
+    when grading can use it. Raises ``ParseError`` or ``CellError`` (a number
+    asked for and a name given, or a formula asked for and a number given).
     """
-    kind = spec.get("kind")
-    if kind in TRACE_KINDS:
-        symbols = trace_symbols(trace)
-        local_form = spec.get("local_form", "either")
+    symbols = trace_symbols(trace)
+    local_form = spec.get("local_form", "either")
 
-        def read_trace_step(step_id: str, text: str) -> Cell:
-            cell = read_cell(text, symbols)
-            if StepId.parse(step_id).family != "local" or local_form == "numeric":
-                need_number(cell)
-            elif (
-                local_form == "symbolic"
-                and not cell.names
-                and getattr(trace.symbolic.get(step_id), "free_symbols", None)
-            ):
-                raise CellError(feedback.EXPRESSION_EXPECTED)
-            return cell
-
-        return read_trace_step
-    symbols = tuple(spec.get("symbols") or ()) if kind == "expression" else ()
-
-    def read_answer(step_id: str, text: str) -> Cell:
+    def read_trace_step(step_id: str, text: str) -> Cell:
         cell = read_cell(text, symbols)
-        if kind == "numeric":
+        if StepId.parse(step_id).family != "local" or local_form == "numeric":
             need_number(cell)
+        elif (
+            local_form == "symbolic"
+            and not cell.names
+            and getattr(trace.symbolic.get(step_id), "free_symbols", None)
+        ):
+            raise CellError(feedback.EXPRESSION_EXPECTED)
         return cell
 
-    return read_answer
+    return read_trace_step
 
 
 # --- Comparing ----------------------------------------------------------------

@@ -5,7 +5,8 @@ message names the nearest of those values and the earliest wrong step they
 come from, walking back through the steps each step is computed from
 (``Trace.recompute``'s dependencies).
 
-``grade_trace`` marks a whole ``scalar_trace`` or ``network_trace`` answer.
+``TraceMarking`` marks a whole ``scalar_trace`` or ``network_trace`` answer
+(the trace kinds of ``grader.kinds`` use it).
 
 Pure: no Django.
 """
@@ -22,21 +23,18 @@ import sympy
 
 from engine.equivalence import equivalent
 from engine.graph import StepId
-from engine.trace import trace as build_trace
 from grader import feedback
 from grader.budget import Budget
 from grader.cells import (
-    DEFAULT_ASK,
     DEFAULT_TOLERANCE,
     Cell,
     CellError,
     cell_text,
     close,
-    grade_result,
     invalid_result,
     read_or_result,
     shaped_like,
-    step_reader,
+    trace_reader,
     trace_symbols,
 )
 from grader.misconceptions import (
@@ -47,7 +45,7 @@ from grader.misconceptions import (
     symbolic_candidates,
 )
 from grader.near_miss import digits_wanted, is_near_miss
-from grader.results import CARRIED, CORRECT, INCORRECT, GradeResult, StepResult
+from grader.results import CARRIED, CORRECT, INCORRECT, StepResult
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +123,7 @@ class TraceMarking:
         self.local_form = spec.get("local_form", "either")
         self.carried_credit = float(spec.get("carried_credit", 1.0))
         self.symbols = trace_symbols(trace)
-        self.read = step_reader(spec, trace)
+        self.read = trace_reader(spec, trace)
         self.leaves = [
             n.name for n in trace.nodes if n.op in ("input", "param", "const")
         ]
@@ -365,11 +363,3 @@ class TraceMarking:
         ):
             return feedback.EXP_OWN_VALUE.format(node=step.node, parent=step.parent)
         return feedback.wrong(s)
-
-
-def grade_trace(spec: Mapping[str, Any], answers: Mapping[str, Any]) -> GradeResult:
-    """Grade a ``scalar_trace`` or ``network_trace`` (concrete spec, no ``randomize``)."""
-    trace = build_trace(spec)
-    ask = spec.get("ask") or DEFAULT_ASK[spec["kind"]]
-    steps = trace.steps(ask)
-    return grade_result(TraceMarking(spec, trace).mark(steps, answers), spec)

@@ -29,19 +29,12 @@ blocks the other cells, and when *no* answered cell can be read the outcome
 is ``invalid`` (PrairieLearn's convention): courseware does not count such a
 submission as an attempt.
 
-The parts: ``grader.cells`` (reading and comparing cells, the one rule for
-what each step accepts), ``grader.single`` (the single-answer kinds),
-``grader.follow_through`` (traces) and ``grader.misconceptions`` (diagnosis).
-
-Specs of the single-answer kinds (step id ``answer``):
-
-- ``expression``: ``expected`` (text), ``symbols`` (names), optional ``tolerance``
-  (exact when absent).
-- ``numeric``: ``expected`` (a number, a text like ``"1/3"``, or a matrix as
-  nested lists), optional ``tolerance``.
-- ``choice``: ``options`` (list of ``{key, text, correct, feedback}``),
-  ``multiple`` (bool). Multiple choice scores
-  ``max(0, (right picks - wrong picks) / right options)``.
+The parts: ``grader.kinds`` (one module per problem kind, each grading its
+own specs: the single-answer kinds ``expression``, ``numeric`` and ``choice``
+with step id ``answer``, and the two trace kinds), ``grader.cells`` (reading
+and comparing cells, the one rule for what each step accepts),
+``grader.follow_through`` (marking traces) and ``grader.misconceptions``
+(diagnosis).
 """
 
 import logging
@@ -49,23 +42,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from engine.specs import instantiate
-from grader import feedback
+from grader import feedback, kinds
 from grader.budget import is_time_limit
 from grader.cells import grade_result
-from grader.follow_through import grade_trace
 from grader.results import GRADED, GradeResult, error_result
-from grader.single import grade_choice, grade_expression, grade_numeric
 
 logger = logging.getLogger(__name__)
-
-GRADERS = {
-    "scalar_trace": grade_trace,
-    "network_trace": grade_trace,
-    "expression": grade_expression,
-    "numeric": grade_numeric,
-    "choice": grade_choice,
-}
 
 
 def with_hint_penalty(result: GradeResult, spec: Mapping, hinted) -> GradeResult:
@@ -115,19 +97,18 @@ def grade(
     Examples
     ========
 
-    >>> grade({"kind": "numeric", "expected": 0.5}, {"answer": "1/2"}).score
+    >>> grade({"kind": "numeric", "answer": 0.5}, {"answer": "1/2"}).score
     1.0
     """
-    kind = spec.get("kind") if isinstance(spec, Mapping) else None
+    name = spec.get("kind") if isinstance(spec, Mapping) else None
     try:
+        kind = kinds.get(name)
         if "randomize" in spec:
-            spec = instantiate(spec, seed)
+            spec = kind.concrete(spec, seed)
         answers = answers if isinstance(answers, Mapping) else {}
-        if kind not in GRADERS:
-            raise ValueError(f"unknown problem kind {kind!r}")
-        return with_hint_penalty(GRADERS[kind](spec, answers), spec, hinted)
+        return with_hint_penalty(kind.grade(spec, answers), spec, hinted)
     except Exception as error:
         if is_time_limit(error):
             raise
-        logger.exception("Grading a %s problem failed", kind)
+        logger.exception("Grading a %s problem failed", name)
         return error_result(feedback.SYSTEM_ERROR)

@@ -15,20 +15,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from engine.expressions import ParseError, parse_tree, to_latex
-from grader import feedback
+from grader import feedback, kinds
 from grader.budget import Budget
-from grader.cells import (
-    Cell,
-    read_cell,
-    read_or_result,
-    step_reader,
-    trace_symbols,
-)
-from grader.single import option_keys
+from grader.cells import Cell, read_cell, read_or_result, trace_symbols
 
 PREVIEW_SECONDS = 0.5
 EMPTY = "Empty: this cell will count as missing. Type an expression or a number."
-PICK = "Pick one of the options: {keys}."
 
 
 @dataclass(frozen=True)
@@ -63,7 +55,7 @@ def preview(
     text: the student's text, untrusted.
     symbols: the names the cell may use, when no ``trace`` is given.
     step_id, trace: the cell and the variant's trace: the cell is read by
-        grading's own rule (``grader.cells.step_reader``), so "this step asks
+        grading's own rule (the kind's ``reader``, ``grader.kinds``), so "this step asks
         for a number" shows here before it shows in a result.
     seconds: the hard deadline of the whole preview.
     budget: shared by the cells of one request instead (``previews_budget``);
@@ -80,22 +72,20 @@ def preview(
     >>> preview({"kind": "numeric"}, "2*v", ["v"]).message[:29]
     'This step asks for a number, '
     """
-    if spec.get("kind") == "choice":
-        keys = option_keys(spec)
-        picked = [part.strip() for part in text.split(",") if part.strip()]
-        if picked and all(p in keys for p in picked):
-            return Preview(True)
-        return Preview(False, message=PICK.format(keys=", ".join(keys)))
+    kind = kinds.of(spec)
+    pick = kind.pick_message(spec, text)
+    if pick is not None:
+        return Preview(not pick, message=pick)
     if not text.strip():
         return Preview(False, message=EMPTY)
     budget = budget or previews_budget(seconds)
     if trace is not None:
         symbols = trace_symbols(trace)
-        reader = step_reader(spec, trace)
-    elif spec.get("kind") in ("expression", "numeric"):
-        reader = step_reader({**spec, "symbols": list(symbols)})
-    else:
+        reader = kind.reader(spec, trace)
+    elif kind.traced:  # no variant given: only read the cell, in ``symbols``
         reader = lambda _step, t: read_cell(t, symbols)  # noqa: E731
+    else:
+        reader = kind.reader({**spec, "symbols": list(symbols)})
     if budget.seconds() <= 0:
         return _syntax_only(text, symbols)
     read = read_or_result(step_id, text, lambda t: reader(step_id, t), budget)

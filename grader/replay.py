@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from engine.explain import Explanation, number
-from engine.specs import instantiate
 from engine.trace import trace as build_trace
+from grader import kinds
 from grader.budget import Budget
-from grader.cells import TRACE_KINDS, close
+from grader.cells import close
 from grader.follow_through import TraceMarking
 
 DIVERGED = "diverged"
@@ -61,9 +61,10 @@ def replay(
     a replay of a partly answered trace. ``budget`` bounds the reading of the
     cells (a grading ``Budget()`` when None).
     """
-    if spec.get("kind") not in TRACE_KINDS:
+    kind = kinds.of(spec)
+    if not kind.traced:
         return []
-    spec = instantiate(spec, seed) if "randomize" in spec else spec
+    spec = kind.concrete(spec, seed) if "randomize" in spec else spec
     trace = build_trace(spec)
     marking = TraceMarking(spec, trace)
     steps = trace.steps(("forward", "local", "grad"))

@@ -14,7 +14,8 @@ from django.db.models import Q, QuerySet
 
 from courseware import selectors
 from courseware.models import Problem, Variant
-from courseware.workspace import DEFAULT_ASK, TRACE_KINDS, problem_workspace
+from courseware.workspace import problem_workspace
+from grader import kinds
 
 LEAF_OPS = {"input", "param", "const"}
 
@@ -45,23 +46,10 @@ def problem_visible_to(*, user, problem: Problem) -> bool:
 
 
 def problem_public(problem: Problem) -> dict[str, Any]:
-    """The parts of a spec every student sees, whatever their numbers."""
-    spec = problem.spec or {}
-    public: dict[str, Any] = {}
-    if problem.kind in TRACE_KINDS:
-        public["ask"] = list(spec.get("ask", DEFAULT_ASK))
-    if problem.kind == Problem.Kind.SCALAR_TRACE:
-        public["local_form"] = spec.get("local_form", "either")
-    if problem.kind == Problem.Kind.EXPRESSION:
-        public["symbols"] = list(spec.get("symbols") or [])
-    if problem.kind == Problem.Kind.CHOICE:
-        public["multiple"] = bool(spec.get("multiple", False))
-        public["options"] = [
-            {"key": str(option.get("key", "abcdefghijklmnopqrstuvwxyz"[index])),
-             "text": str(option.get("text", ""))}
-            for index, option in enumerate(spec.get("options") or [])
-        ]  # fmt: skip
-    return public
+    """The parts of a spec every student sees, whatever their numbers (the kind's
+    ``public``: a trace's ``ask``, an expression's ``symbols``, a choice's options
+    without ``correct`` or ``feedback``)."""
+    return kinds.get(problem.kind).public(problem.spec or {})
 
 
 def to_json(value: Any) -> Any:
@@ -81,14 +69,12 @@ def variant_view(*, problem: Problem, seed: int | None) -> dict[str, Any]:
         "prompt": problem.prompt,
         **problem_public(problem),
     }
-    if problem.kind not in TRACE_KINDS:
-        view.update(step_ids=["answer"], nodes=[], edges=[], given={})
+    kind = kinds.get(problem.kind)
+    spec = kind.concrete(problem.spec, seed)
+    result = kind.trace(spec)
+    if result is None:
+        view.update(step_ids=kind.step_ids(spec), nodes=[], edges=[], given={})
         return view
-    from engine.specs import instantiate
-    from engine.trace import trace
-
-    spec = instantiate(problem.spec, seed)
-    result = trace(spec)
     nodes = []
     edges = []
     for node in result.nodes:
@@ -110,19 +96,11 @@ def variant_view(*, problem: Problem, seed: int | None) -> dict[str, Any]:
             }
             for parent in node.parents
         )
-    if problem.kind == Problem.Kind.SCALAR_TRACE:
-        given = {"program": spec.get("program", ""), "inputs": spec.get("inputs", {})}
-    else:
-        given = {
-            key: to_json(spec[key])
-            for key in ("x", "layers", "target", "loss", "convention")
-            if key in spec
-        }
     view.update(
-        step_ids=result.steps(spec.get("ask", DEFAULT_ASK)),
+        step_ids=kind.step_ids(spec, result),
         nodes=nodes,
         edges=edges,
-        given=given,
+        given=kind.given_data(spec),
         output=result.output,
     )
     return view

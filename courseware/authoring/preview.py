@@ -3,8 +3,8 @@
 Pure reads of a spec (no database): ``spec_preview`` builds the graph SVG of
 the spec's own numbers, the full answer key for that sample variant and for
 ``PREVIEW_SEEDS`` random ones, and the seeds among the first ``SEEDS_CHECKED``
-whose numbers make a value undefined (``engine.specs.check_variants``) or hide
-mistakes (``engine.variants.variant_flaws``: zeros, values that coincide only in
+whose numbers make a value undefined or hide mistakes (the kind's
+``undefined_variants`` and ``variant_flaws``: zeros, values that coincide only in
 that variant; students are moved past those to an informative seed).
 """
 
@@ -12,11 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from courseware.authoring.question_tests import TRACE_KINDS, answer_key, number_text
+from courseware.authoring.question_tests import answer_key
 from courseware.graph_svg import graph_svg
-from engine.specs import check_variants, instantiate
-from engine.trace import trace
-from engine.variants import variant_flaws
+from grader import kinds
 
 PREVIEW_SEEDS = (1, 2, 3, 4, 5)
 SEEDS_CHECKED = 200
@@ -33,6 +31,7 @@ class KeyRow:
 class Preview:
     kind: str
     graph: str = ""  # SVG markup, trace kinds only
+    formulas: bool = False  # whether rows have a symbolic local derivative
     columns: list[str] = field(default_factory=list)  # "own numbers", "seed 1", ...
     givens: list[str] = field(default_factory=list)  # the inputs of each column
     rows: list[KeyRow] = field(default_factory=list)
@@ -44,24 +43,24 @@ class Preview:
 
 def spec_preview(spec: Mapping[str, Any]) -> Preview:
     """The preview of a valid spec (see the module doc)."""
-    kind = str(spec.get("kind"))
+    kind = kinds.of(spec)
     randomized = bool(spec.get("randomize"))
     seeds: list[int | None] = [None, *(PREVIEW_SEEDS if randomized else ())]
     columns = ["own numbers"] + [f"variant {seed}" for seed in seeds[1:]]
-    undefined = check_variants(spec, range(1, SEEDS_CHECKED + 1)) if randomized else []
+    undefined = kind.undefined_variants(spec, range(1, SEEDS_CHECKED + 1))
     bad = {seed for seed, _ in undefined}
     uninformative = [
         (seed, "; ".join(flaws))
         for seed in range(1, SEEDS_CHECKED + 1)
-        if seed not in bad and (flaws := variant_flaws(spec, seed))
+        if randomized and seed not in bad and (flaws := kind.variant_flaws(spec, seed))
     ]
     try:
         keys = [answer_key(spec, seed) if seed not in bad else {} for seed in seeds]
     except ValueError as error:
-        return Preview(kind=kind, error=str(error), undefined=undefined)
+        return Preview(kind=kind.name, error=str(error), undefined=undefined)
     graph, formulas = "", {}
-    if kind in TRACE_KINDS:
-        sample = trace(instantiate(spec, None))
+    if kind.traced:
+        sample = kind.trace(kind.concrete(spec, None))
         graph = graph_svg(sample)
         formulas = {step: str(expr) for step, expr in sample.symbolic.items()}
     rows = [
@@ -73,39 +72,13 @@ def spec_preview(spec: Mapping[str, Any]) -> Preview:
         for step in keys[0]
     ]
     return Preview(
-        kind=kind,
+        kind=kind.name,
         graph=graph,
+        formulas=bool(formulas),
         columns=columns,
-        givens=[_givens(spec, seed) for seed in seeds],
+        givens=[kind.givens_text(spec, seed) for seed in seeds],
         rows=rows,
         undefined=undefined,
         uninformative=uninformative,
         seeds_checked=SEEDS_CHECKED if randomized else 0,
     )
-
-
-def _givens(spec: Mapping[str, Any], seed: int | None) -> str:
-    """The numbers a variant gives the student, e.g. ``x = 2, y = 3, b = 1``."""
-    concrete = instantiate(spec, seed)
-    if concrete.get("kind") == "scalar_trace":
-        inputs = concrete.get("inputs") or {}
-        return ", ".join(f"{name} = {number_text(v)}" for name, v in inputs.items())
-    if concrete.get("kind") == "network_trace":
-        names = ["x", "target"]
-        if spec.get("randomize"):
-            names += [n for n in spec["randomize"] if n not in names]
-        return "; ".join(
-            f"{name} = {number_text(_matrix(concrete, name))}"
-            for name in names
-            if _matrix(concrete, name) is not None
-        )
-    return ""
-
-
-def _matrix(concrete: Mapping[str, Any], name: str):
-    if name in concrete:
-        return concrete[name]
-    if name.startswith("layers["):
-        index, key = name[len("layers[") :].split("].")
-        return concrete["layers"][int(index)].get(key)
-    return None

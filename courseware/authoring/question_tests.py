@@ -23,17 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from engine.specs import instantiate
-from engine.trace import trace
-from grader.cells import DEFAULT_ASK
+from grader import kinds
 from grader.grading import grade
+from grader.kinds.base import typed
 
 TEMPLATE = re.compile(
     r"\{key\}\s*(?:([+\-*])\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?))?"
 )
 MALFORMED = "2*("
 SCORE_TOLERANCE = 1e-6
-TRACE_KINDS = ("scalar_trace", "network_trace")
 
 
 class TemplateError(ValueError):
@@ -89,43 +87,12 @@ def variant_seeds(spec: Mapping[str, Any], count: int) -> list[int | None]:
 
 
 def answer_key(spec: Mapping[str, Any], seed: int | None) -> dict[str, str]:
-    """Step id -> the correct answer as a student would type it, for variant ``seed``.
-
-    Trace steps are the asked ones, as numbers (12 significant digits);
-    a local derivative is the formula when ``local_form`` is ``symbolic``.
+    """Step id -> the correct answer as a student would type it, for variant ``seed``
+    (the kind's ``answer_key``: trace steps as numbers with 12 significant
+    digits, a local derivative as its formula when ``local_form`` is ``symbolic``).
     """
-    kind = spec.get("kind")
-    concrete = instantiate(spec, seed)
-    if kind in TRACE_KINDS:
-        key = trace(concrete)
-        ask = concrete.get("ask") or DEFAULT_ASK[kind]
-        symbolic = concrete.get("local_form") == "symbolic"
-        return {
-            step: str(key.symbolic[step])
-            if symbolic and step in key.symbolic
-            else number_text(key.values[step])
-            for step in key.steps(ask)
-        }
-    if kind == "choice":
-        right = [
-            str(option.get("key"))
-            for option in concrete.get("options") or ()
-            if option.get("correct")
-        ]
-        return {"answer": ", ".join(right)}
-    answer = concrete.get("expected", concrete.get("answer"))
-    return {"answer": answer if isinstance(answer, str) else number_text(answer)}
-
-
-def number_text(value: Any) -> str:
-    """``6``, ``-0.5``, ``0.333333333333``, ``[[1, 2], [3, 4]]``."""
-    array = np.asarray(value, dtype=np.float64)
-    if array.ndim:
-        return "[" + ", ".join(number_text(row) for row in array) + "]"
-    number = float(array)
-    if number.is_integer() and abs(number) < 1e15:
-        return str(int(number))
-    return f"{number:.12g}"
+    kind = kinds.of(spec)
+    return kind.answer_key(kind.concrete(spec, seed))
 
 
 def fill(template: str, key: str | None) -> str:
@@ -157,11 +124,11 @@ def fill(template: str, key: str | None) -> str:
         raise TemplateError(f"{template!r}: the key {key!r} is not a number") from error
     number = float(operand)
     shifted = {"+": value + number, "-": value - number, "*": value * number}
-    return number_text(shifted[operator])
+    return typed(shifted[operator])
 
 
 def _numbers(text: str):
-    """Parse a number or a nested list of numbers (a key as ``number_text`` wrote it)."""
+    """Parse a number or a nested list of numbers (a key as ``typed`` wrote it)."""
     import ast
 
     value = ast.literal_eval(text)

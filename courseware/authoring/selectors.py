@@ -21,6 +21,7 @@ from datetime import datetime
 from django.db.models import Avg, Count, Q
 
 from courseware.models import Problem, StepResult, Submission
+from grader import kinds
 
 RIGHT_STATUSES = ("correct", "carried")
 HARDEST_STEPS = 5
@@ -119,14 +120,10 @@ def _score_buckets(submissions) -> list[tuple[str, int]]:
 
 def _step_order(problem: Problem) -> dict[str, int]:
     """Step id -> its display position (forward, local, grad); ``{}`` if untraceable."""
-    if problem.kind not in ("scalar_trace", "network_trace"):
-        return {"answer": 0}
-    from engine.trace import trace
-
-    spec = {k: v for k, v in problem.spec.items() if k != "randomize"}
-    ask = spec.get("ask") or ("forward", "local", "grad")
+    kind = kinds.get(problem.kind)
+    spec = kind.concrete(problem.spec, None)
     try:
-        return {step: i for i, step in enumerate(trace(spec).steps(ask))}
+        return {step: i for i, step in enumerate(kind.step_ids(spec, kind.trace(spec)))}
     except ValueError:  # a spec the engine cannot trace sorts by step id
         return {}
 

@@ -2,7 +2,7 @@
 
 ``spec_load`` turns the text into a spec and lists what is wrong with it,
 each problem naming the field and the line of the text it is on. The checks
-are ``engine.specs.validate`` and, for randomized specs, ``check_variants`` on
+are ``grader.kinds.validate`` and, for randomized specs, the kind's ``undefined_variants`` on
 the first ``VARIANTS_CHECKED`` variants. The line comes from PyYAML's composed
 node tree, so an author sees "line 7: layers[1].activation: unknown activation 'rleu'".
 
@@ -19,7 +19,9 @@ import yaml
 
 from courseware.content_io import dump_yaml
 from engine.program import is_program
-from engine.specs import check_variants, spec_from_program, validate
+from engine.specs import spec_from_program
+from grader import kinds
+from grader.kinds import validate
 
 VARIANTS_CHECKED = 200  # random variants checked for undefined values on save
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -91,7 +93,7 @@ def spec_load(text: str, *, prompt: str = "") -> tuple[Any, list[SpecProblem]]:
 
 def _undefined_variants(spec: dict, root) -> list[SpecProblem]:
     """Randomisation checked on more variants than ``validate`` does, with the seeds."""
-    undefined = check_variants(spec, range(1, VARIANTS_CHECKED + 1))
+    undefined = kinds.of(spec).undefined_variants(spec, range(1, VARIANTS_CHECKED + 1))
     if not undefined:
         return []
     examples = "; ".join(

@@ -75,9 +75,7 @@
     if (input.value) { input.dispatchEvent(new Event("input")); }
   }
 
-  if (form.dataset.kind !== "choice") {
-    form.querySelectorAll(".answer-input").forEach(attachPreview);
-  }
+  form.querySelectorAll(".answer-input").forEach(attachPreview);  // typed cells only
 
   /* --- Matrix grid ---------------------------------------------------------
      A matrix cell (data-shape="2x1") gets one box per entry. The grid only

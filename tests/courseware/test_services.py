@@ -12,7 +12,7 @@ from kombu.exceptions import OperationalError
 
 import config.celery
 from courseware import services
-from courseware.models import Course, CourseMembership, Problem, Submission
+from courseware.models import Course, CourseMembership, Submission
 from engine.variants import informative_seed, variant_flaws
 
 pytestmark = pytest.mark.django_db
@@ -470,7 +470,7 @@ def test_problem_upsert_reports_changes(lesson):
         lesson=lesson, slug="p", title="P2", spec=CHOICE_SPEC
     )
     assert (created, same, retitled) == (True, False, True)
-    assert problem.kind == Problem.Kind.CHOICE and problem.versions.count() == 1
+    assert problem.kind == "choice" and problem.versions.count() == 1
 
 
 def test_create_demo_accounts_enrols_them_in_the_demo_course(monkeypatch):

@@ -85,6 +85,46 @@ def test_equivalent_exact(student, expected, symbols, verdict):
     assert equivalent(student, expected, symbols) is verdict
 
 
+# A declared domain: the same pairs, compared only where the variables live.
+POSITIVE = "positive"
+IN_DOMAIN = [
+    ("sqrt(x)**2", "relu(x)", {"x": POSITIVE}, True),
+    ("sqrt(x)*sqrt(x)", "x", {"x": POSITIVE}, True),
+    ("log(a)", "log(abs(a))", {"a": POSITIVE}, True),
+    ("log(a)", "log(abs(a))", {"a": "negative"}, False),  # log(a) is never real
+    ("log(x) + log(y)", "log(x*y)", {"x": POSITIVE, "y": POSITIVE}, True),
+    ("log(x) + log(y)", "log(x*y)", {"x": "negative"}, False),  # y < 0: only one side
+    ("exp(log(x))", "x", {"x": POSITIVE}, True),
+    ("log(x^2)", "2*log(x)", {"x": POSITIVE}, True),
+    ("sqrt(x^2)", "x", {"x": POSITIVE}, True),
+    ("sqrt(x^2)", "x", {"x": "negative"}, False),  # there it is -x
+    ("abs(x)/x", "1", {"x": POSITIVE}, True),
+    ("abs(x)/x", "sign(x)", {"x": "nonzero"}, True),
+    ("relu(x)", "0", {"x": "negative"}, True),
+    ("relu(x)", "x", {"x": POSITIVE}, True),
+    ("sqrt(k/m)*sqrt(m/k)", "1", {"k": POSITIVE, "m": POSITIVE}, True),
+    ("x^(1/2)", "sqrt(x)", {"x": POSITIVE}, True),
+    ("2*x", "x", {"x": POSITIVE}, False),  # a domain never makes a wrong answer right
+    # STACK decides these two by assuming positive and integer variables.
+    ("(-1)^n*cos(x)^n", "(-cos(x))^n", {"n": "integer"}, True),
+    ("(-1)^n*cos(x)^n", "(-cos(x))^n", {"n": POSITIVE}, False),
+    ("(-1)^(2*n)", "1", {"n": "integer"}, True),
+    ("(-1)^n", "1", {"n": "integer"}, False),
+    ("sin(pi*n)", "0", {"n": "integer"}, True),
+]
+
+
+@pytest.mark.parametrize(("student", "expected", "domain", "verdict"), IN_DOMAIN)
+def test_equivalent_on_a_declared_domain(student, expected, domain, verdict):
+    symbols = sorted(set(domain) | {"x", "y", "a", "k", "m", "n"})
+    assert equivalent(student, expected, symbols, domain=domain) is verdict
+
+
+def test_an_unknown_domain_is_refused():
+    with pytest.raises(ValueError, match="unknown domain 'big'"):
+        equivalent("x", "x", ["x"], domain={"x": "big"})
+
+
 TOLERANT = [
     ("1.05", "1", {"rel": 0.05}, True),
     ("0.95", "1", {"rel": 0.05}, True),

@@ -1,7 +1,8 @@
 import pytest
 
-from engine.specs import SpecError, check_variants, instantiate, validate
+from engine.specs import SpecError, check_variants, instantiate
 from engine.trace import trace
+from grader.kinds import validate
 
 WORK_THIS = {
     "kind": "scalar_trace",

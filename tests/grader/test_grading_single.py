@@ -3,6 +3,7 @@
 import pytest
 
 from grader.grading import grade
+from grader.kinds import validate
 from grader.results import GradeResult, StepResult
 
 EXPRESSION = {"kind": "expression", "expected": "2*v", "symbols": ["v"]}
@@ -137,9 +138,9 @@ def test_time_limits_are_not_swallowed(monkeypatch):
     def slow(spec, answers):
         raise SoftTimeLimitExceeded()
 
-    import grader.grading
+    from grader import kinds
 
-    monkeypatch.setitem(grader.grading.GRADERS, "numeric", slow)
+    monkeypatch.setattr(kinds.get("numeric"), "grade", slow)
     with pytest.raises(SoftTimeLimitExceeded):
         grade({"kind": "numeric", "expected": 1}, {"answer": "1"})
 
@@ -151,3 +152,38 @@ def test_to_dict_keeps_expected_out_unless_revealed():
     assert "expected" not in result.to_dict()["steps"][0]
     assert result.to_dict(reveal=True)["steps"][0]["expected"] == "42"
     assert result.to_dict()["score"] == 0.5
+
+
+# A declared domain: the chain rule of log gives 1/x only where x > 0 is asked.
+LOG_DERIVATIVE = {
+    "kind": "expression",
+    "prompt": "Simplify log(x^2) for the positive x of a probability.",
+    "answer": "2*log(x)",
+    "symbols": ["x"],
+    "domain": {"x": "positive"},
+}
+
+
+@pytest.mark.parametrize(
+    "answer, domain, status",
+    [
+        ("log(x^2)", {"x": "positive"}, "correct"),
+        ("log(x^2)", None, "incorrect"),  # for x < 0 only log(x^2) is real
+        ("2*log(abs(x))", {"x": "positive"}, "correct"),
+        ("log(2*x)", {"x": "positive"}, "incorrect"),
+    ],
+)
+def test_expression_on_its_declared_domain(answer, domain, status):
+    spec = {**LOG_DERIVATIVE, "domain": domain}
+    assert grade(spec, {"answer": answer}).step("answer").status == status
+
+
+def test_a_domain_must_name_symbols_and_known_domains():
+    assert validate(LOG_DERIVATIVE) == []
+    [error] = validate({**LOG_DERIVATIVE, "domain": {"y": "positive"}})
+    assert (error.field, error.message) == ("domain.y", "'y' is not a symbol; use x")
+    [error] = validate({**LOG_DERIVATIVE, "domain": {"x": "big"}})
+    assert (
+        error.message
+        == "unknown domain 'big'; use positive, negative, nonzero, integer"
+    )

@@ -132,6 +132,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # reconnected instead of failing the request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# courseware.page_state prepares its statements once per connection; off for
+# a pooler that hands each transaction another server connection (PgBouncer
+# in transaction mode).
+PAGE_STATE_PREPARE = env.bool("PAGE_STATE_PREPARE", default=True)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -97,36 +97,42 @@ def cached_page(page: str):
     return decorate
 
 
-def cached_api_read(page: str):
-    """For a DRF ``get(self, request, pk)``: its data served again while the digest
-    of ``page`` for the problem ``pk`` and the user holds (as ``cached_page``)."""
+def cached_api_read(page: str, state=lambda **kwargs: {}):
+    """For a DRF ``get``: its data served again while the digest of ``page`` holds
+    (as ``cached_page``); ``state(**url_kwargs)`` names what the digest is of."""
 
     def decorate(method):
         @wraps(method)
-        def wrapper(self, request, pk, *args, **kwargs):
+        def wrapper(self, request, *args, **kwargs):
             user = request.user
             if request.query_params or not user.is_authenticated:
-                return method(self, request, pk, *args, **kwargs)
+                return method(self, request, *args, **kwargs)
+            params = state(**kwargs)
             try:
-                before = page_state.digest(page, user_id=user.pk, problem=int(pk))
+                before = page_state.digest(page, user_id=user.pk, **params)
             except Exception as error:
                 logger.warning("page state unreadable (%r); computing", error)
                 before = None
             if before is None:
-                return method(self, request, pk, *args, **kwargs)
+                return method(self, request, *args, **kwargs)
             key = _key(page, request, before)
             stored = _get(key)
             if stored is not None:
                 return Response(stored)
-            response = method(self, request, pk, *args, **kwargs)
+            response = method(self, request, *args, **kwargs)
             if response.status_code == 200 and isinstance(response.data, dict):
-                if page_state.digest(page, user_id=user.pk, problem=int(pk)) == before:
+                if page_state.digest(page, user_id=user.pk, **params) == before:
                     _set(key, response.data)
             return response
 
         return wrapper
 
     return decorate
+
+
+def problem_state(*, pk, **kwargs) -> dict:
+    """``cached_api_read``'s state of a problem read (``/problems/<pk>/...``)."""
+    return {"problem": int(pk)}
 
 
 def _cacheable_request(request) -> bool:
@@ -138,7 +144,8 @@ def _cacheable_request(request) -> bool:
 
 
 def _key(page: str, request, digest: str) -> str:
-    text = "\n".join([page, str(request.user.pk), request.get_full_path(), digest])
+    parts = [page, str(request.user.pk), request.get_host(), request.get_full_path()]
+    text = "\n".join([*parts, digest])
     return f"page:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
 
 

@@ -20,8 +20,9 @@ PostgreSQL only (``xmin``, ``ctid``): with any other database ``digest`` returns
 None and pages are rendered every time.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from courseware.models import (
     Course,
@@ -249,13 +250,54 @@ def _build(page: str, t: dict) -> str:
     raise ValueError(f"no such page: {page}")
 
 
+_PARAMS = ("user", "course", "lesson", "problem")
+
+
 def digest(page: str, *, user_id: int, **slugs: str) -> str | None:
     """The digest of ``page`` (``home``, ``course``, ``lesson``, ``quiz``,
     ``problem``; ``api-problem`` for the API's problem and variant reads, by
-    ``problem`` id) for the user, given its URL's slugs; None off PostgreSQL."""
+    ``problem`` id) for the user, given its URL's slugs; None off PostgreSQL.
+
+    Each statement is prepared once per database connection (``PREPARE``):
+    PostgreSQL then plans it once, not on every request (planning this union
+    costs more than running it). ``PAGE_STATE_PREPARE=0`` sends it whole each
+    time instead, as PgBouncer in transaction mode needs.
+    """
     if connection.vendor != "postgresql":
         return None
-    params = {"user": user_id, "course": "", "lesson": "", "problem": "", **slugs}
+    values = {"user": user_id, "course": "", "lesson": "", "problem": "", **slugs}
+    sql = _sql(page)
+    used = [name for name in _PARAMS if f"%({name})s" in sql]
     with connection.cursor() as cursor:
-        cursor.execute(_sql(page), params)
+        if not settings.PAGE_STATE_PREPARE:
+            cursor.execute(sql, values)
+            return cursor.fetchone()[0]
+        name = _prepared(cursor, page, sql, used)
+        placeholders = ", ".join(["%s"] * len(used))
+        try:
+            cursor.execute(
+                f"EXECUTE {name} ({placeholders})", [values[n] for n in used]
+            )
+        except DatabaseError:
+            connection.__dict__.pop(_PREPARED, None)  # prepared again next time
+            raise
         return cursor.fetchone()[0]
+
+
+_PREPARED = "_tracegrade_page_state_prepared"
+
+
+def _prepared(cursor, page: str, sql: str, used: list[str]) -> str:
+    """The name of ``page``'s statement, prepared on this connection."""
+    raw = connection.connection
+    known = connection.__dict__.get(_PREPARED)
+    if known is None or known[0] is not raw:  # a new connection
+        known = (raw, set())
+        connection.__dict__[_PREPARED] = known
+    name = "tracegrade_page_" + page.replace("-", "_")
+    if name not in known[1]:
+        for number, param in enumerate(used, start=1):
+            sql = sql.replace(f"%({param})s", f"${number}")
+        cursor.execute(f"PREPARE {name} AS {sql}")
+        known[1].add(name)
+    return name

@@ -68,6 +68,7 @@ class CourseListView(ListAPIView):
         return selectors.course_list_for_user(user=self.request.user)
 
     @extend_schema(tags=["courses"])
+    @page_cache.cached_api_read("home")  # the home page's digest: the user's courses
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -131,7 +132,7 @@ class ProblemListView(ListAPIView):
 
 class ProblemDetailView(APIView):
     @extend_schema(tags=["problems"], responses={200: s.ProblemSerializer, **ERRORS})
-    @page_cache.cached_api_read("api-problem")
+    @page_cache.cached_api_read("api-problem", page_cache.problem_state)
     def get(self, request, pk: int):
         problem = problem_for(request.user, pk)
         return Response(
@@ -145,7 +146,7 @@ class VariantView(APIView):
     """My numbers for a problem: the graph, the given values and the steps to fill in."""
 
     @extend_schema(tags=["problems"], responses={200: s.VariantSerializer, **ERRORS})
-    @page_cache.cached_api_read("api-problem")
+    @page_cache.cached_api_read("api-problem", page_cache.problem_state)
     def get(self, request, pk: int):
         problem = problem_for(request.user, pk)
         seed = services.variant_seed_for(student=request.user, problem=problem)

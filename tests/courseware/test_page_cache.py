@@ -233,3 +233,22 @@ def test_api_reads_of_a_problem_follow_edits_and_stay_the_students(ada):
     Problem.objects.filter(pk=problem.pk).update(published=False)
     assert client.get(detail).status_code == 404
     assert client.get(variant).status_code == 404
+
+
+def test_the_api_course_list_follows_enrolment(ada):
+    from knox.models import AuthToken
+
+    from courseware.models import Course
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(ada)[1]}")
+    for _ in range(3):
+        before = client.get("/api/v1/courses/").json()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/courses/").json() == before
+    assert len(queries) == CACHED  # the token, the digest
+    other = Course.objects.create(slug="another", title="Another course")
+    assert client.get("/api/v1/courses/").json() == before  # not enrolled: unseen
+    services.course_enrol(course=other, user=ada)
+    assert "Another course" in str(client.get("/api/v1/courses/").json())
+    Course.objects.filter(slug="another").update(title="Renamed course")
+    assert "Renamed course" in str(client.get("/api/v1/courses/").json())

@@ -44,7 +44,7 @@ PAGES = {
 }
 API = {
     "/api/v1/me/": 2,
-    "/api/v1/courses/": 3,
+    "/api/v1/courses/": 2,
     "/api/v1/submissions/": 2,
     "/api/v1/problems/{work}/": 2,
     "/api/v1/problems/{work}/variant/": 2,

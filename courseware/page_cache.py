@@ -86,10 +86,10 @@ def cached_page(page: str):
                 response = view(request, *args, **kwargs)
             finally:
                 _KEYS.reset(reset)
-            if _storable(request, response):
-                after = page_state.digest(page, user_id=request.user.pk, **slugs)
-                if after == before:
-                    _set(key, _template_of(request, response, keys))
+            if _storable(request, response) and _still(
+                page, request.user, slugs, before
+            ):
+                _set(key, _template_of(request, response, keys))
             return response
 
         return wrapper
@@ -121,7 +121,7 @@ def cached_api_read(page: str, state=lambda **kwargs: {}):
                 return Response(stored)
             response = method(self, request, *args, **kwargs)
             if response.status_code == 200 and isinstance(response.data, dict):
-                if page_state.digest(page, user_id=user.pk, **params) == before:
+                if _still(page, user, params, before):
                     _set(key, response.data)
             return response
 
@@ -133,6 +133,15 @@ def cached_api_read(page: str, state=lambda **kwargs: {}):
 def problem_state(*, pk, **kwargs) -> dict:
     """``cached_api_read``'s state of a problem read (``/problems/<pk>/...``)."""
     return {"problem": int(pk)}
+
+
+def _still(page: str, user, params: dict, before: str) -> bool:
+    """Whether the digest read after the view is the one read before it."""
+    try:
+        return page_state.digest(page, user_id=user.pk, **params) == before
+    except Exception as error:
+        logger.warning("page state unreadable (%r); not storing", error)
+        return False
 
 
 def _cacheable_request(request) -> bool:

@@ -22,7 +22,7 @@ None and pages are rendered every time.
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 
 from courseware.models import (
     Course,
@@ -279,7 +279,7 @@ def digest(page: str, *, user_id: int, **slugs: str) -> str | None:
                 f"EXECUTE {name} ({placeholders})", [values[n] for n in used]
             )
         except DatabaseError:
-            connection.__dict__.pop(_PREPARED, None)  # prepared again next time
+            connections[DEFAULT_DB_ALIAS].__dict__.pop(_PREPARED, None)  # look again
             raise
         return cursor.fetchone()[0]
 
@@ -288,12 +288,17 @@ _PREPARED = "_tracegrade_page_state_prepared"
 
 
 def _prepared(cursor, page: str, sql: str, used: list[str]) -> str:
-    """The name of ``page``'s statement, prepared on this connection."""
-    raw = connection.connection
-    known = connection.__dict__.get(_PREPARED)
-    if known is None or known[0] is not raw:  # a new connection
-        known = (raw, set())
-        connection.__dict__[_PREPARED] = known
+    """The name of ``page``'s statement, prepared on this thread's connection."""
+    wrapper = connections[DEFAULT_DB_ALIAS]  # this thread's, not the shared proxy
+    raw = wrapper.connection
+    known = wrapper.__dict__.get(_PREPARED)
+    if known is None or known[0] is not raw:  # a new connection, or after an error
+        cursor.execute(
+            "SELECT name FROM pg_prepared_statements "
+            "WHERE name LIKE 'tracegrade_page_%%'"
+        )
+        known = (raw, {row[0] for row in cursor.fetchall()})
+        wrapper.__dict__[_PREPARED] = known
     name = "tracegrade_page_" + page.replace("-", "_")
     if name not in known[1]:
         for number, param in enumerate(used, start=1):

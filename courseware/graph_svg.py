@@ -24,6 +24,7 @@ from html import escape
 import numpy as np
 
 from engine.functions import FUNCTIONS
+from engine.graph import StepId, forward_id, grad_id, local_id
 
 NODE_W, NODE_H, LINE_H = 108, 76, 15
 LAYER_GAP = {False: 48, True: 44}  # the gap between layers, by ``vertical``
@@ -295,7 +296,7 @@ def format_given(value) -> list[str]:
 
 def node_steps(name: str, trace) -> list[str]:
     """The step ids a node stands for on the graph (its forward value and gradient)."""
-    return [s for s in (f"forward:{name}", f"grad:{name}") if s in trace.values]
+    return [s for s in (forward_id(name), grad_id(name)) if s in trace.values]
 
 
 def graph_svg(
@@ -386,7 +387,7 @@ def _status_class(status: str | None) -> str:
 
 
 def _edge(child: str, parent: str, route, statuses, asked, arrow: str) -> str:
-    step = f"local:{child}/{parent}"
+    step = local_id(child, parent)
     status = statuses.get(step) if step in asked else None
     # The badge sits in the middle of the last curve, the one into the child.
     last = route[-1]
@@ -424,7 +425,8 @@ def _detail(node, trace) -> list[str]:
 
 def _mark(step: str, output: str, statuses, x: float, y: float) -> str:
     """A node's mark for one step: "value" (forward) or "grad" (gradient)."""
-    family, _, name = step.partition(":")
+    parsed = StepId.parse(step)
+    family, name = parsed.family, parsed.node
     status = statuses.get(step)
     word = "value" if family == "forward" else "grad"
     label = (
@@ -454,12 +456,12 @@ def _node(node, trace, box: Box, steps, statuses, link, output: str) -> str:
     )
     marks_y = y + height - MARK_H - 5
     marks = "".join(
-        _mark(step, output, statuses, x + 3 + (MARK_W + 2) * step.startswith("grad:"),
+        _mark(step, output, statuses, x + 3 + (MARK_W + 2) * (StepId.parse(step).family == "grad"),
               marks_y)
         for step in steps
     )  # fmt: skip
     what = " and ".join(
-        "its value" if s.startswith("forward:") else "its gradient" for s in steps
+        "its value" if StepId.parse(s).family == "forward" else "its gradient" for s in steps
     )
     name = escape(node.name)
     body = (

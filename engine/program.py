@@ -27,6 +27,7 @@ from typing import Any
 import sympy
 
 from engine import syntax
+from engine.expressions import parse_tree
 from engine.grammar import CONSTANTS, FUNCTION_ALIASES, FUNCTIONS, SUGGESTIONS
 from engine.graph import LEAF_OPS, Node, forward_id, grad_id, local_id
 from engine.rules import FLOAT, RULES, SYMBOLIC
@@ -65,8 +66,6 @@ def parse_program(program: str, inputs: Iterable[str]) -> tuple[Node, ...]:
     >>> [n.label for n in nodes[3:]]
     ['u = x*y', 'v = u + b', 'z = v**2']
     """
-    from engine.expressions import parse_tree
-
     inputs = list(inputs)
     lines = [
         (number, text)

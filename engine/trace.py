@@ -15,7 +15,7 @@ import numpy as np
 import sympy
 
 from engine import network, program
-from engine.graph import Node, children, step_ids
+from engine.graph import Node, StepId, children, forward_id, grad_id, local_id, step_ids
 from engine.program import ProgramError, UndefinedValue
 
 __all__ = ["Node", "ProgramError", "Trace", "UndefinedValue", "trace"]
@@ -84,22 +84,23 @@ class Trace:
         >>> t.dependencies("grad:u"), t.dependencies("forward:v")
         (('grad:v', 'local:v/u'), ('forward:u',))
         """
-        family, _, rest = step_id.partition(":")
+        step = StepId.parse(step_id)
+        name = step.node
         nodes = {n.name: n for n in self.nodes}
         ids: list[str] = []
-        if family in ("forward", "local"):
-            ids = [f"forward:{p}" for p in nodes[rest.split("/")[0]].parents]
-        elif family == "grad":
-            for child in self.children(rest):
-                ids.append(f"grad:{child}")
+        if step.family in ("forward", "local"):
+            ids = [forward_id(p) for p in nodes[name].parents]
+        elif step.family == "grad":
+            for child in self.children(name):
+                ids.append(grad_id(child))
                 node = nodes[child]
-                if f"local:{child}/{rest}" in self.values:
-                    ids.append(f"local:{child}/{rest}")
+                if local_id(child, name) in self.values:
+                    ids.append(local_id(child, name))
                 elif node.op == "linear":
-                    if nodes[rest].op == "param" and node.parents.index(rest) == 1:
-                        ids.append(f"forward:{node.parents[0]}")
+                    if nodes[name].op == "param" and node.parents.index(name) == 1:
+                        ids.append(forward_id(node.parents[0]))
                 else:
-                    ids.append(f"forward:{rest}")
+                    ids.append(forward_id(name))
         return tuple(dict.fromkeys(i for i in ids if i in self.values))
 
     def recompute(self, overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.graph import StepId
 from engine.specs import instantiate
 from engine.trace import trace
 
@@ -87,7 +88,7 @@ def _steps(spec: Mapping[str, Any], seed: int | None) -> dict[str, Any] | None:
     return {
         step: _rounded(value)
         for step, value in values.items()
-        if not step.startswith("local:")
+        if StepId.parse(step).family != "local"
     }
 
 

@@ -238,7 +238,7 @@ def close(student, expected, tolerance) -> bool:
 def _weighted_score(steps: list[StepResult], weights: Mapping[str, float]) -> float:
     total = score = 0.0
     for step in steps:
-        family = step.id.split(":", 1)[0]
+        family = StepId.parse(step.id).family
         weight = float(weights.get(step.id, weights.get(family, 1.0)))
         total += weight
         score += weight * step.score

@@ -166,10 +166,9 @@ def misconception(code: str, node: str = "") -> str:
 
 
 def wrong(step_id: str) -> str:
-    family, _, rest = step_id.partition(":")
-    node, _, parent = rest.partition("/")
-    template = WRONG_BY_FAMILY.get(family, WRONG_BY_FAMILY["answer"])
-    return template.format(node=node, parent=parent)
+    step = StepId.parse(step_id)
+    template = WRONG_BY_FAMILY.get(step.family, WRONG_BY_FAMILY["answer"])
+    return template.format(node=step.node, parent=step.parent)
 
 
 def carried(nearest: str, nearest_value, root: str, root_value, output: str) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 import sympy
 
 from engine.equivalence import equivalent
-from engine.graph import StepId
+from engine.graph import StepId, forward_id
 from grader import feedback
 from grader.budget import Budget
 from grader.cells import (
@@ -159,7 +159,7 @@ class TraceMarking:
         if symbolic:
             nodes = dict(self.true_nodes)
             for name in nodes:
-                step = f"forward:{name}"
+                step = forward_id(name)
                 if step in basis:
                     nodes[name] = overrides.get(step, basis[step])
             for s, cell in symbolic.items():
@@ -251,7 +251,7 @@ class TraceMarking:
         value = feedback.format_value(self.trace.values[step_id])
         formula = self.trace.symbolic.get(step_id) if self.trace.symbolic else None
         if (
-            step_id.startswith("local:")
+            StepId.parse(step_id).family == "local"
             and self.local_form != "numeric"
             and getattr(formula, "free_symbols", None)
         ):

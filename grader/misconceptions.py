@@ -20,6 +20,7 @@ import numpy as np
 import sympy
 
 from engine.functions import FUNCTIONS, with_misconception
+from engine.graph import StepId, forward_id, grad_id, local_id
 from engine.rules import ARRAY
 
 # Contract 3's codes, most specific first: when two variants give the same
@@ -63,7 +64,7 @@ class Believed:
 
     def value(self, name: str):
         """The forward value of a node as the student has it."""
-        key = f"forward:{name}"
+        key = forward_id(name)
         if key in self.known:
             return self.known[key]
         return self.trace.node_values[name]
@@ -136,7 +137,8 @@ def _buggy_local_factors(b: Believed, child: str, parent: str) -> Iterator[Candi
 
 def local_candidates(b: Believed, step_id: str) -> list[Candidate]:
     """Numbers a misconception gives for ``local:child/parent``."""
-    child, parent = step_id.split(":", 1)[1].split("/")
+    step = StepId.parse(step_id)
+    child, parent = step.node, step.parent
     basis = b.known[step_id]
 
     def generate():
@@ -147,10 +149,10 @@ def local_candidates(b: Believed, step_id: str) -> list[Candidate]:
 
 
 def _scalar_grad_candidates(b: Believed, step_id: str) -> Iterator[Candidate]:
-    parent = step_id.split(":", 1)[1]
+    parent = StepId.parse(step_id).node
     children = b.trace.children(parent)
-    upstream = {c: b.known.get(f"grad:{c}", 1.0) for c in children}
-    local = {c: b.known[f"local:{c}/{parent}"] for c in children}
+    upstream = {c: b.known.get(grad_id(c), 1.0) for c in children}
+    local = {c: b.known[local_id(c, parent)] for c in children}
     terms = {c: upstream[c] * local[c] for c in children}
     total = sum(terms.values())
 
@@ -193,7 +195,7 @@ def _backward_through_weights(b: Believed, W, upstream, transpose: bool):
 
 
 def _network_grad_candidates(b: Believed, step_id: str) -> Iterator[Candidate]:
-    name = step_id.split(":", 1)[1]
+    name = StepId.parse(step_id).node
     layers = _layers(b)
     last = len(layers)
     basis = np.asarray(b.known[step_id], dtype=np.float64)
@@ -268,7 +270,7 @@ def forward_candidates(b: Believed, step_id: str) -> list[Candidate]:
 
 
 def candidates(b: Believed, step_id: str) -> list[Candidate]:
-    family = step_id.split(":", 1)[0]
+    family = StepId.parse(step_id).family
     make: Callable[[Believed, str], list[Candidate]] = {
         "forward": forward_candidates,
         "local": local_candidates,
@@ -299,7 +301,8 @@ def _operand_symbols(node) -> list:
 
 def symbolic_candidates(trace, step_id: str) -> list[Candidate]:
     """Expressions (in parent node names) a misconception gives for a local step."""
-    child, parent = step_id.split(":", 1)[1].split("/")
+    step = StepId.parse(step_id)
+    child, parent = step.node, step.parent
     node = next(n for n in trace.nodes if n.name == child)
     P = sympy.Symbol(parent)
     expected = trace.symbolic[step_id]

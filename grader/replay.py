@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from engine.explain import Explanation, number
+from engine.graph import StepId
 from engine.trace import trace as build_trace
 from grader import kinds
 from grader.budget import Budget
@@ -73,7 +74,7 @@ def replay(
     explain = Explanation(trace)
     result, diverged = [], False
     for step in trace.steps(("grad",)):
-        node = step.split(":", 1)[1]
+        node = StepId.parse(step).node
         follows = marking.basis.get(step)
         factors = known if reveal else own
         text = f"{explain.label(step)} = {_product(explain, trace, node, factors)}"

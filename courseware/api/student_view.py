@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from courseware import selectors
 from courseware.models import Problem, Variant
 from courseware.workspace import problem_workspace
+from engine.graph import local_id
 from grader import kinds
 
 LEAF_OPS = {"input", "param", "const"}
@@ -92,7 +93,7 @@ def variant_view(*, problem: Problem, seed: int | None) -> dict[str, Any]:
             {
                 "source": parent,
                 "target": node.name,
-                "step": f"local:{node.name}/{parent}",
+                "step": local_id(node.name, parent),
             }
             for parent in node.parents
         )

@@ -19,6 +19,7 @@ import sympy
 
 from engine.equivalence import DOMAINS, equivalent
 from engine.expressions import ParseError, parse
+from engine.graph import local_id
 from engine.specs import COMMON_FIELDS, IDENTIFIER, SpecError, prompt_errors
 from engine.trace import trace as build_trace
 from grader import feedback
@@ -187,10 +188,11 @@ def derivative_misconception(spec: Mapping, answer, symbols, tolerance) -> str |
     if not of or wrt is None:
         return None
     out = next(n for n in ("f", "g", "h", "out") if n not in symbols)
-    edge = single_edge(f"{out} = {of}", symbols, f"local:{out}/{wrt}")
+    step = local_id(out, wrt)
+    edge = single_edge(f"{out} = {of}", symbols, step)
     if edge is None:
         return None
-    for code, buggy in symbolic_candidates(edge, f"local:{out}/{wrt}"):
+    for code, buggy in symbolic_candidates(edge, step):
         if equivalent(answer, buggy, symbols, tolerance, _domain(spec)):
             return code
     return None

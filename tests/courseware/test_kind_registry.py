@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.template.loader import get_template
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from courseware import services
 from courseware.authoring.question_tests import answer_key
@@ -156,3 +157,10 @@ def test_a_new_kind_is_one_module_and_its_template(count_kind, course):  # noqa:
         content_type="application/json",
     ).json()
     assert preview["ok"] is True
+
+    api = APIClient()
+    api.force_authenticate(student)
+    detail = api.get(f"/api/v1/problems/{problem.pk}/").json()
+    assert detail["kind"] == "count"
+    variant = api.get(f"/api/v1/problems/{problem.pk}/variant/").json()
+    assert variant["step_ids"] == ["answer"] and variant["nodes"] == []

@@ -272,7 +272,7 @@ def test_check_variants_lists_undefined_variants():
                 "colour": "red",
             },  # fmt: skip
             "colour",
-            "use kind, prompt, tolerance, symbols, answer, derivative_of",
+            "use kind, prompt, tolerance, symbols, answer, derivative_of, domain",
         ),
     ],
 )

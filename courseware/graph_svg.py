@@ -461,7 +461,8 @@ def _node(node, trace, box: Box, steps, statuses, link, output: str) -> str:
         for step in steps
     )  # fmt: skip
     what = " and ".join(
-        "its value" if StepId.parse(s).family == "forward" else "its gradient" for s in steps
+        "its value" if StepId.parse(s).family == "forward" else "its gradient"
+        for s in steps
     )
     name = escape(node.name)
     body = (

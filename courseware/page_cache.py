@@ -19,9 +19,10 @@ A cached page must not repeat what is fresh in every response:
 rendered by DRF as usual).
 
 Only plain 200 HTML answers are stored: no cookies set by the view, session
-unchanged, no query string but ``?quiz=``. Keys name the user, so one user's
-page is never served to another; the cache is per process (``pages`` alias,
-local memory by default) and only a shortcut: when it fails, the view runs.
+unchanged, no CSP nonce used, no query string but ``?quiz=``. Keys name the
+user, so one user's page is never served to another; the cache is per process
+(``pages`` alias, local memory) and only a shortcut: when it fails, the view
+runs.
 """
 
 import contextvars
@@ -165,6 +166,8 @@ def _storable(request, response) -> bool:
         and not response.cookies
         and response.get("Content-Type", "").startswith("text/html")
         and not request.session.modified
+        # A CSP nonce is per response: a page that used one is never replayed.
+        and getattr(request, "_csp_nonce", None) is None
         and set(response.headers) <= {"Content-Type"}
     )
 

@@ -252,3 +252,20 @@ def test_the_api_course_list_follows_enrolment(ada):
     assert "Another course" in str(client.get("/api/v1/courses/").json())
     Course.objects.filter(slug="another").update(title="Renamed course")
     assert "Renamed course" in str(client.get("/api/v1/courses/").json())
+
+
+def test_a_page_that_used_a_csp_nonce_or_set_a_cookie_is_not_stored():
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from courseware import page_cache
+
+    request = RequestFactory().get(WORK)
+    request.session = SessionBase()
+    assert page_cache._storable(request, HttpResponse("<p>page</p>"))
+    with_cookie = HttpResponse("<p>page</p>")
+    with_cookie.set_cookie("chosen", "1")
+    assert not page_cache._storable(request, with_cookie)
+    request._csp_nonce = "per-response"
+    assert not page_cache._storable(request, HttpResponse("<p>page</p>"))

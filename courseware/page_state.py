@@ -176,12 +176,15 @@ def _build(page: str, t: dict) -> str:
             f"p AS (SELECT id, xmin, ctid FROM {t['problem']} "
             "WHERE lesson_id IN (SELECT id FROM l) OR id IN (SELECT problem_id FROM qi))",
         ]
+        # These pages show best graded scores only: a submission enters once
+        # graded (queued and grading, on their way, change nothing shown).
         rows += more_rows + [
             "SELECT 'p', id::text, xmin::text || ctid::text FROM p",
             _rows(
                 t["submission"],
                 "s",
-                "student_id = %(user)s AND problem_id IN (SELECT id FROM p)",
+                "student_id = %(user)s AND problem_id IN (SELECT id FROM p) "
+                f"AND status = '{Submission.Status.GRADED.value}'",
             ),
         ]
         return _statement(ctes, rows)

@@ -97,6 +97,9 @@ def test_a_submission_and_its_grading_show_at_once(ada):
     )
     html, _ = visit(client, WORK)
     assert "Attempt 1 is queued" in html and "Attempt 1 is" not in before
+    # The lesson page shows graded scores only: a queued submission keeps it.
+    html, queries = visit(client, BASE)
+    assert queries == CACHED and without_tokens(html) == without_tokens(lesson)
     cached(client, WORK)
     # The grading worker's write: a queryset update, no signal.
     Submission.objects.filter(pk=submission.pk).update(

@@ -360,7 +360,8 @@ def unknown_field_errors(
     "unknown field 'tolerence' for a numeric problem; did you mean 'tolerance'?"
     """
     fields, kind = tuple(fields), spec.get("kind")
-    errors = _unknown(spec, fields, "", f"for a {kind} problem")
+    article = "an" if str(kind)[:1] in "aeiou" else "a"
+    errors = _unknown(spec, fields, "", f"for {article} {kind} problem")
     for name, allowed, where in nested:
         items = spec.get(name) if name in fields else None
         for i, item in enumerate(items if isinstance(items, list) else ()):

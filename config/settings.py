@@ -132,6 +132,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # reconnected instead of failing the request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# courseware.page_state prepares its statements once per connection; off for
+# a pooler that hands each transaction another server connection (PgBouncer
+# in transaction mode).
+PAGE_STATE_PREPARE = env.bool("PAGE_STATE_PREPARE", default=True)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -337,6 +341,15 @@ else:
         "TIMEOUT": None,  # content-addressed: evicted by size (MAX_ENTRIES), never stale
         "OPTIONS": {"MAX_ENTRIES": env.int("CONTENT_CACHE_ENTRIES", default=2000)},
     }
+# Whole student pages, keyed by the user, the URL and a digest of every row
+# the page is made from (courseware.page_cache, courseware.page_state): never
+# stale, per process, evicted by size.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "tracegrade-pages",
+    "TIMEOUT": env.int("PAGE_CACHE_TIMEOUT", default=3600),
+    "OPTIONS": {"MAX_ENTRIES": env.int("PAGE_CACHE_ENTRIES", default=1000)},
+}
 # Sessions are read from the cache and written through to the database
 # (config.sessions: the database answers when the cache is down).
 SESSION_ENGINE = "config.sessions"

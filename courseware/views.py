@@ -24,7 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courseware import content_cache, hints, previews, selectors, services
+from courseware import content_cache, hints, page_cache, previews, selectors, services
 from courseware.forms import (
     AnswersForm,
     ChoiceAnswerForm,
@@ -50,6 +50,7 @@ SYSTEM_ERROR_MESSAGE = (
 DEPTH_SERIES = [(a, r) for a in ("sigmoid", "tanh", "relu") for r in (False, True)]
 
 
+@page_cache.cached_page("home")
 def home(request: HttpRequest) -> HttpResponse:
     courses = selectors.course_list_for_user(user=request.user)
     context = {
@@ -92,6 +93,7 @@ def _problem_for(user, course_slug: str, lesson_slug: str, problem_slug: str):
 
 
 @login_required
+@page_cache.cached_page("course")
 def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
     course = _course_for(request.user, course_slug)
     lessons = selectors.lesson_list(course=course)
@@ -101,6 +103,7 @@ def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
 
 
 @login_required
+@page_cache.cached_page("lesson")
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str):
     lesson = _lesson_for(request.user, course_slug, lesson_slug)
     course = lesson.course
@@ -121,6 +124,7 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str):
 
 
 @login_required
+@page_cache.cached_page("quiz")
 def quiz_detail(request: HttpRequest, course_slug: str, lesson_slug: str, quiz_slug):
     lesson = _lesson_for(request.user, course_slug, lesson_slug)
     course = lesson.course
@@ -143,6 +147,7 @@ def quiz_detail(request: HttpRequest, course_slug: str, lesson_slug: str, quiz_s
 @login_required
 @require_http_methods(["GET", "POST"])
 @rate_limited("submit")
+@page_cache.cached_page("problem")
 def problem_detail(
     request: HttpRequest, course_slug: str, lesson_slug: str, problem_slug: str
 ) -> HttpResponse:
@@ -207,7 +212,7 @@ def problem_detail(
         "payload": payload,
         "history": history,
         "attempts_left": left,
-        "idempotency_key": uuid.uuid4().hex,
+        "idempotency_key": page_cache.fresh_key(),
         "worked": _worked_solution(workspace, payload),
         "replay": _replay(shown, payload),
         "urls": {
@@ -265,7 +270,7 @@ def _quiz_param(request: HttpRequest, lesson) -> Quiz | None:
 
 
 def _answers_form(problem: Problem, workspace: dict, data, initial=None):
-    initial = {**(initial or {}), "idempotency_key": uuid.uuid4().hex}
+    initial = {**(initial or {}), "idempotency_key": page_cache.fresh_key()}
     if workspace["options"]:  # a kind answered by picking options
         multiple = workspace["multiple"]
         if multiple and initial.get("answer"):

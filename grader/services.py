@@ -23,11 +23,12 @@ logic; they call services.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
@@ -72,11 +73,11 @@ def submission_grade(*, submission_id: Any) -> Submission | None:
     A soft time limit (Celery's ``SoftTimeLimitExceeded``) propagates to the
     task, which marks the submission ``error``.
     """
-    submission = _submission_claim(submission_id=submission_id)
-    if submission is None:
+    claimed = _submission_claim(submission_id=submission_id)
+    if claimed is None:
         return None
-    result = _grade_safely(submission)
-    return _submission_store(submission_id=submission.pk, result=result)
+    result = _grade_safely(claimed)
+    return _submission_store(submission_id=claimed.submission.pk, result=result)
 
 
 def submission_fail(*, submission_id: Any, message: str) -> Submission | None:
@@ -142,46 +143,89 @@ def queue_size(queue: str) -> int | None:
         return None
 
 
-def _submission_claim(*, submission_id: Any) -> Submission | None:
-    with transaction.atomic():
-        submission = (
-            # Lock the submission row alone (``of``), and in the weaker mode that
-            # does not block foreign-key checks (``no_key``): a student submitting
-            # at the same moment locks the variant and key-shares the problem
-            # version, so locking those here too could deadlock with them.
-            Submission.objects.select_for_update(of=("self",), no_key=True)
-            .filter(pk=submission_id)
-            .select_related("problem_version", "variant")
-            .first()
+@dataclass(frozen=True)
+class _Claimed:
+    """What grading a claimed submission needs, read by the claim itself."""
+
+    submission: Submission  # pk, answers, quiz, variant and created_at only
+    spec: Any
+    seed: int
+    deliveries: int
+
+
+def _claim_sql() -> str:
+    table = Submission._meta.db_table
+    version = Submission._meta.get_field("problem_version").related_model._meta
+    variant = Submission._meta.get_field("variant").related_model._meta
+    return (
+        f'UPDATE "{table}" AS s SET deliveries = s.deliveries + 1, '
+        "status = %(grading)s, claimed_at = %(now)s "
+        f'FROM "{version.db_table}" AS pv, "{variant.db_table}" AS v '
+        "WHERE s.id = %(id)s AND NOT (s.status = ANY(%(final)s)) "
+        "AND pv.id = s.problem_version_id AND v.id = s.variant_id "
+        "RETURNING s.deliveries, pv.spec, v.seed, s.answers, s.quiz_id, "
+        "s.variant_id, s.created_at"
+    )
+
+
+def _submission_claim(*, submission_id: Any) -> _Claimed | None:
+    """Mark the submission ``grading`` and count the delivery, unless it is final:
+    one UPDATE, which locks the submission row alone for its duration (in the
+    mode that does not block foreign-key checks: a student submitting at the
+    same moment locks the variant and key-shares the problem version, so
+    locking those here too could deadlock with them), and reads back the spec,
+    the seed and the answers. ``None``: final already, unknown, or given up."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _claim_sql(),
+            {
+                "id": submission_id,
+                "grading": str(Submission.Status.GRADING),
+                "now": timezone.now(),
+                "final": [str(status) for status in _FINAL],
+            },
         )
-        if submission is None:
-            logger.warning(
-                "Submission %s does not exist; nothing to grade", submission_id
-            )
-            return None
-        if submission.status in _FINAL:
-            return None
-        submission.deliveries += 1
-        if submission.deliveries > MAX_DELIVERIES:
-            logger.error(
-                "Submission %s was delivered %d times without finishing; marked error",
-                submission_id,
-                submission.deliveries,
-            )
-            _finish(submission, error_result(feedback.GAVE_UP))
-            return None
-        submission.status = Submission.Status.GRADING
-        submission.claimed_at = timezone.now()
-        submission.save(update_fields=["deliveries", "status", "claimed_at"])
-    return submission
+        row = cursor.fetchone()
+    if row is None:
+        logger.info(
+            "Submission %s is final or unknown; nothing to grade", submission_id
+        )
+        return None
+    deliveries, spec, seed, answers, quiz_id, variant_id, created_at = row
+    if deliveries > MAX_DELIVERIES:
+        logger.error(
+            "Submission %s was delivered %d times without finishing; marked error",
+            submission_id,
+            deliveries,
+        )
+        _submission_store(
+            submission_id=submission_id, result=error_result(feedback.GAVE_UP)
+        )
+        return None
+    submission = Submission(
+        pk=submission_id,
+        answers=_decoded(Submission, "answers", answers),
+        quiz_id=quiz_id,
+        variant_id=variant_id,
+        created_at=created_at,
+    )
+    spec = _decoded(
+        Submission._meta.get_field("problem_version").related_model, "spec", spec
+    )
+    return _Claimed(submission=submission, spec=spec, seed=seed, deliveries=deliveries)
 
 
-def _grade_safely(submission: Submission) -> GradeResult:
+def _decoded(model, name: str, value):
+    return model._meta.get_field(name).from_db_value(value, None, connection)
+
+
+def _grade_safely(claimed: _Claimed) -> GradeResult:
+    submission = claimed.submission
     try:
         return grade(
-            submission.problem_version.spec,
+            claimed.spec,
             submission.answers,
-            seed=submission.variant.seed,
+            seed=claimed.seed,
             hinted=hinted_steps(submission),
         )
     except Exception as error:
@@ -191,47 +235,54 @@ def _grade_safely(submission: Submission) -> GradeResult:
         return error_result(feedback.SYSTEM_ERROR)
 
 
+def _store_sql() -> str:
+    return (
+        f'UPDATE "{Submission._meta.db_table}" SET result = %(result)s, '
+        "score = %(score)s, status = %(status)s, graded_at = %(now)s "
+        "WHERE id = %(id)s AND NOT (status = ANY(%(final)s)) RETURNING *"
+    )
+
+
 def _submission_store(*, submission_id: Any, result: GradeResult) -> Submission | None:
-    with transaction.atomic():
-        submission = (
-            Submission.objects.select_for_update(no_key=True)
-            .filter(pk=submission_id)
-            .first()
-        )
-        if submission is None or submission.status in _FINAL:
-            return None
-        _finish(submission, result)
-    return submission
-
-
-def _finish(submission: Submission, result: GradeResult) -> None:
-    """Write the final state; call inside a transaction holding the row lock."""
-    submission.result = result.to_dict(reveal=True)
-    submission.score = result.score
-    submission.status = (
+    """Store the final state unless another delivery did: the UPDATE (the row
+    locked), the step rows and, after the commit, ``submission_graded``, in one
+    transaction. Returns the stored submission, else None."""
+    status = (
         Submission.Status.ERROR if result.outcome == ERROR else Submission.Status.GRADED
     )
-    submission.graded_at = timezone.now()
-    submission.save(
-        update_fields=["result", "score", "status", "graded_at", "deliveries"]
-    )
-    rows = [
-        StepResult(
-            submission=submission,
-            step_id=step.id,
-            status=step.status,
-            score=step.score,
-            misconception=step.misconception or "",
-            message=step.message,
-        )
-        for step in result.steps
-    ]
-    for row in rows:
-        row.full_clean(
-            exclude=["submission"], validate_unique=False, validate_constraints=False
-        )
-    StepResult.objects.bulk_create(rows)
-    transaction.on_commit(lambda: _announce(submission))
+    field = Submission._meta.get_field("result")
+    params = {
+        "id": submission_id,
+        "result": field.get_db_prep_save(result.to_dict(reveal=True), connection),
+        "score": result.score,
+        "status": str(status),
+        "now": timezone.now(),
+        "final": [str(status) for status in _FINAL],
+    }
+    with transaction.atomic():
+        submission = next(iter(Submission.objects.raw(_store_sql(), params)), None)
+        if submission is None:
+            return None
+        rows = [
+            StepResult(
+                submission=submission,
+                step_id=step.id,
+                status=step.status,
+                score=step.score,
+                misconception=step.misconception or "",
+                message=step.message,
+            )
+            for step in result.steps
+        ]
+        for row in rows:
+            row.full_clean(
+                exclude=["submission"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        StepResult.objects.bulk_create(rows)
+        transaction.on_commit(lambda: _announce(submission))
+    return submission
 
 
 def _announce(submission: Submission) -> None:

@@ -12,7 +12,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courseware import content_cache, previews, selectors, services
+from courseware import content_cache, page_cache, previews, selectors, services
 from courseware.api import serializers as s
 from courseware.api import student_view
 from courseware.api.errors import error_response
@@ -68,6 +68,7 @@ class CourseListView(ListAPIView):
         return selectors.course_list_for_user(user=self.request.user)
 
     @extend_schema(tags=["courses"])
+    @page_cache.cached_api_read("home")  # the home page's digest: the user's courses
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -131,6 +132,7 @@ class ProblemListView(ListAPIView):
 
 class ProblemDetailView(APIView):
     @extend_schema(tags=["problems"], responses={200: s.ProblemSerializer, **ERRORS})
+    @page_cache.cached_api_read("api-problem", page_cache.problem_state)
     def get(self, request, pk: int):
         problem = problem_for(request.user, pk)
         return Response(
@@ -144,6 +146,7 @@ class VariantView(APIView):
     """My numbers for a problem: the graph, the given values and the steps to fill in."""
 
     @extend_schema(tags=["problems"], responses={200: s.VariantSerializer, **ERRORS})
+    @page_cache.cached_api_read("api-problem", page_cache.problem_state)
     def get(self, request, pk: int):
         problem = problem_for(request.user, pk)
         seed = services.variant_seed_for(student=request.user, problem=problem)

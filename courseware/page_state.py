@@ -87,7 +87,13 @@ def _course_rows(t: dict) -> tuple[list[str], list[str]]:
         f"c AS (SELECT id, xmin, ctid FROM {t['course']} WHERE slug = %(course)s)",
         f"o AS (SELECT id, xmin, ctid FROM {t['offering']} WHERE course_id IN (SELECT id FROM c))",
     ]
-    rows = [
+    return ctes, _member_rows(t)
+
+
+def _member_rows(t: dict) -> list[str]:
+    """The user, the course ``c`` and its offerings ``o`` (CTEs of the statement),
+    and the user's roles in both."""
+    return [
         _rows(t["user"], "u", "id = %(user)s"),
         "SELECT 'c', id::text, xmin::text || ctid::text FROM c",
         "SELECT 'o', id::text, xmin::text || ctid::text FROM o",
@@ -102,7 +108,6 @@ def _course_rows(t: dict) -> tuple[list[str], list[str]]:
             "user_id = %(user)s AND offering_id IN (SELECT id FROM o)",
         ),
     ]
-    return ctes, rows
 
 
 def _lesson_rows(t: dict) -> tuple[list[str], list[str]]:
@@ -228,19 +233,7 @@ def _build(page: str, t: dict) -> str:
             "WHERE course_id IN (SELECT id FROM c))",
         ]
         rows = [
-            _rows(t["user"], "u", "id = %(user)s"),
-            "SELECT 'c', id::text, xmin::text || ctid::text FROM c",
-            "SELECT 'o', id::text, xmin::text || ctid::text FROM o",
-            _rows(
-                t["membership"],
-                "m",
-                "user_id = %(user)s AND course_id IN (SELECT id FROM c)",
-            ),
-            _rows(
-                t["offering_member"],
-                "om",
-                "user_id = %(user)s AND offering_id IN (SELECT id FROM o)",
-            ),
+            *_member_rows(t),
             "SELECT 'l', id::text, xmin::text || ctid::text FROM l",
             "SELECT 'p', id::text, xmin::text || ctid::text FROM p",
             _rows(

@@ -65,6 +65,12 @@ def _rows(table: str, tag: str, where: str) -> str:
     return f"SELECT '{tag}' AS t, id::text AS id, (xmin::text || ctid::text) AS x FROM {table} WHERE {where}"
 
 
+def _cte_rows(cte: str) -> str:
+    """The rows of a CTE of the statement (its ``id``, ``xmin`` and ``ctid``),
+    tagged with the CTE's name."""
+    return f"SELECT '{cte}', id::text, xmin::text || ctid::text FROM {cte}"
+
+
 def _passed(source: str, tag: str, column: str) -> str:
     return (
         f"SELECT '{tag}', id::text, ({column} <= statement_timestamp())::text FROM {source} "
@@ -95,8 +101,8 @@ def _member_rows(t: dict) -> list[str]:
     and the user's roles in both."""
     return [
         _rows(t["user"], "u", "id = %(user)s"),
-        "SELECT 'c', id::text, xmin::text || ctid::text FROM c",
-        "SELECT 'o', id::text, xmin::text || ctid::text FROM o",
+        _cte_rows("c"),
+        _cte_rows("o"),
         _rows(
             t["membership"],
             "m",
@@ -117,7 +123,7 @@ def _lesson_rows(t: dict) -> tuple[list[str], list[str]]:
         f"l AS (SELECT id, xmin, ctid FROM {t['lesson']} "
         "WHERE slug = %(lesson)s AND course_id IN (SELECT id FROM c))",
     ]
-    rows += ["SELECT 'l', id::text, xmin::text || ctid::text FROM l"]
+    rows += [_cte_rows("l")]
     return ctes, rows
 
 
@@ -128,10 +134,10 @@ def _quiz_rows(t: dict, quizzes: str) -> tuple[list[str], list[str]]:
         "WHERE quiz_id IN (SELECT id FROM q))",
     ]
     rows = [
-        "SELECT 'q', id::text, xmin::text || ctid::text FROM q",
+        _cte_rows("q"),
         _passed("q", "qo", "opens_at"),
         _passed("q", "qd", "due_at"),
-        "SELECT 'qi', id::text, xmin::text || ctid::text FROM qi",
+        _cte_rows("qi"),
     ]
     return ctes, rows
 
@@ -159,10 +165,10 @@ def _build(page: str, t: dict) -> str:
         ]
         rows = [
             _rows(t["user"], "u", "id = %(user)s"),
-            "SELECT 'c', id::text, xmin::text || ctid::text FROM c",
+            _cte_rows("c"),
             _rows(t["lesson"], "l", "course_id IN (SELECT id FROM c)"),
             _rows(t["membership"], "m", "user_id = %(user)s"),
-            "SELECT 'om', id::text, xmin::text || ctid::text FROM om",
+            _cte_rows("om"),
             _rows(
                 t["offering"],
                 "o",
@@ -184,7 +190,7 @@ def _build(page: str, t: dict) -> str:
         # These pages show best graded scores only: a submission enters once
         # graded (queued and grading, on their way, change nothing shown).
         rows += more_rows + [
-            "SELECT 'p', id::text, xmin::text || ctid::text FROM p",
+            _cte_rows("p"),
             _rows(
                 t["submission"],
                 "s",
@@ -209,10 +215,10 @@ def _build(page: str, t: dict) -> str:
             "WHERE student_id = %(user)s AND problem_id IN (SELECT id FROM p))",
         ]
         rows += more_rows + [
-            "SELECT 'p', id::text, xmin::text || ctid::text FROM p",
+            _cte_rows("p"),
             _passed("p", "pd", "due_at"),
             _rows(t["version"], "pv", "problem_id IN (SELECT id FROM p)"),
-            "SELECT 'v', id::text, xmin::text || ctid::text FROM v",
+            _cte_rows("v"),
             _rows(t["hint"], "h", "variant_id IN (SELECT id FROM v)"),
             _rows(
                 t["submission"],
@@ -234,8 +240,8 @@ def _build(page: str, t: dict) -> str:
         ]
         rows = [
             *_member_rows(t),
-            "SELECT 'l', id::text, xmin::text || ctid::text FROM l",
-            "SELECT 'p', id::text, xmin::text || ctid::text FROM p",
+            _cte_rows("l"),
+            _cte_rows("p"),
             _rows(
                 t["variant"],
                 "v",

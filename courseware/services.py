@@ -488,8 +488,9 @@ def problem_step_ids(*, problem: Problem, seed: int | None = None) -> set[str] |
     Step ids depend on the graph, never on the numbers, so the spec's own inputs
     are traced (``seed`` is accepted for callers that have one, and ignored).
     """
-    if not kinds.get(problem.kind).traced:
-        return set(kinds.get(problem.kind).step_ids(problem.spec))
+    kind = kinds.get(problem.kind)
+    if not kind.traced:
+        return set(kind.step_ids(problem.spec))
     return step_ids(problem, lambda: _traced_step_ids(problem))
 
 

@@ -7,6 +7,7 @@ without ``randomize``) unless its parameter is called ``spec``.
 Pure: no Django.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -19,8 +20,9 @@ from grader.results import GradeResult
 ANSWER = "answer"  # the one step id of a single-answer kind
 
 
-class Kind:
-    """One problem kind. Subclasses set the class attributes and override what differs."""
+class Kind(ABC):
+    """One problem kind. Subclasses set the class attributes, implement
+    ``answer_key`` and ``grade``, and override what else differs."""
 
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""  # what authors see, e.g. "Scalar trace"
@@ -105,15 +107,15 @@ class Kind:
         what to pick. ``None`` for kinds whose cells are read as expressions."""
         return None
 
+    @abstractmethod
     def answer_key(self, concrete: Mapping[str, Any], trace=None) -> dict[str, str]:
         """Step id -> the correct answer as a student would type it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def grade(
         self, concrete: Mapping[str, Any], answers: Mapping[str, Any]
     ) -> GradeResult:
         """Grade ``answers`` (step id -> text) against the variant (contract 3)."""
-        raise NotImplementedError
 
 
 def expected_answer(spec: Mapping[str, Any]) -> Any:

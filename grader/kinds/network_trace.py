@@ -10,6 +10,7 @@ docs/contracts.md, contract 1.
 Pure: no Django.
 """
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +23,7 @@ from engine.specs import (
     network_trace_errors,
 )
 from grader.kinds.base import typed
-from grader.kinds.traced import TraceKind, matrix_text
+from grader.kinds.traced import TraceKind
 
 _GIVEN_DATA = ("x", "layers", "target", "loss", "convention")
 
@@ -39,15 +40,15 @@ class NetworkTrace(TraceKind):
         return network_trace_errors(spec)
 
     def given(self, concrete: Mapping[str, Any], trace) -> list[tuple[str, str]]:
-        given = [("x", matrix_text(concrete.get("x")))]
+        given = [("x", json.dumps(concrete.get("x")))]
         for index, layer in enumerate(concrete.get("layers", []), start=1):
-            given.append((f"W{index}", matrix_text(layer.get("W"))))
+            given.append((f"W{index}", json.dumps(layer.get("W"))))
             if layer.get("b") is not None:
-                given.append((f"b{index}", matrix_text(layer.get("b"))))
+                given.append((f"b{index}", json.dumps(layer.get("b"))))
             given.append(
                 (f"activation {index}", str(layer.get("activation", "identity")))
             )
-        given.append(("target", matrix_text(concrete.get("target"))))
+        given.append(("target", json.dumps(concrete.get("target"))))
         given.append(("loss", str(concrete.get("loss", "squared_error"))))
         given.append(("convention", str(concrete.get("convention", "row"))))
         return given

@@ -4,7 +4,6 @@ grading by ``grader.follow_through.TraceMarking``.
 Pure: no Django.
 """
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -76,8 +75,3 @@ class TraceKind(Kind):
         return grade_result(
             TraceMarking(concrete, trace).mark(steps, answers), concrete
         )
-
-
-def matrix_text(value: Any) -> str:
-    """A matrix of a spec as the page's "Given" list shows it."""
-    return json.dumps(value)

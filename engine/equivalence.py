@@ -24,7 +24,11 @@
 A problem may declare a domain for some variables (``{"x": "positive"}``; see
 ``DOMAINS``: positive, negative, nonzero, integer): those are then sampled only there, so ``log(x) + log(y)`` is
 ``log(x*y)`` for positive x and y, and ``sqrt(x)**2`` is ``relu(x)`` for
-positive x.
+positive x. One domain is read from the text itself: a variable in the exponent
+of a negative constant (``(-1)^n``) is an integer, since only there is that
+power a real number in every sense in which it is written; so ``(-1)^n*cos(x)^n``
+is ``(-cos(x))^n`` and ``cos(pi*n)`` is ``(-1)^n``. A declared domain for that
+variable takes precedence.
 
 With a tolerance (``{"rel": r}``, ``{"abs": a}`` or ``{"sigfigs": n}``) each point
 is compared with that bound instead, inclusively and in exact rational arithmetic
@@ -167,10 +171,10 @@ def equivalent(
     True
     """
     symbols = list(symbols)
-    pools = _pools(domain or {})
     left, right = _tree(student, symbols), _tree(expected, symbols)
     if left is None or right is None:
         return None
+    pools = _pools(_implied_domain(left, right) | dict(domain or {}))
     if isinstance(left, Matrix) or isinstance(right, Matrix):
         return _matrices_equivalent(left, right, tolerance, pools)
     return _trees_equivalent(left, right, _bound(tolerance), pools)
@@ -193,6 +197,35 @@ def _pools(domain: Mapping[str, str]) -> dict[str, tuple]:
         )
         for name, kind in domain.items()
     }
+
+
+def _implied_domain(*nodes: Node) -> dict[str, str]:
+    """``{name: "integer"}`` for each variable in the exponent of a power whose
+    base is a negative constant, such as n in ``(-1)^n`` or ``(-1/2)^(2*n+1)``."""
+    implied = {}
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Binary):
+            if node.op == "**" and _negative_constant(node.left):
+                implied |= dict.fromkeys(names_in(node.right), "integer")
+            stack.extend((node.left, node.right))
+        elif isinstance(node, Unary):
+            stack.append(node.operand)
+        elif isinstance(node, Call):
+            stack.extend(node.args)
+        elif isinstance(node, Matrix):
+            stack.extend(entry for row in node.rows for entry in row)
+    return implied
+
+
+def _negative_constant(node: Node) -> bool:
+    if names_in(node):
+        return False
+    try:
+        return _rational(node) < 0
+    except (Unsupported, ZeroDivisionError):
+        return False
 
 
 def numbers_match(student, expected, tolerance: Tolerance | None = None) -> bool:

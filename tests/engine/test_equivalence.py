@@ -71,6 +71,14 @@ EXACT = [
     ("log(-1 - x^2)", "log(-2 - x^2)", X, None),  # never real: undecided
     ("sqrt(-1 - x^2)", "1", X, False),  # one side never real
     ("x^(10000)", "x^(9999)*x", X, True),
+    # A variable in the exponent of a negative constant is read as an integer.
+    ("(-1)^n*cos(x)^n", "(-cos(x))^n", ["n", "x"], True),
+    ("cos(pi*n)", "(-1)^n", ["n"], True),
+    ("(-1)^(2*n)", "1", ["n"], True),
+    ("(-1)^n", "1", ["n"], False),
+    ("(-2)^n", "2^n", ["n"], False),
+    ("(-1/2)^(n+1)", "-(-1/2)^n/2", ["n"], True),
+    ("(-1)^n*cos(x)^n", "cos(x)^n", ["n", "x"], False),
     (
         EXPANDED_OFF_BY_ONE,
         "512*(2*x+5)^7*(5*x-1)^5*(70*x+67)",

@@ -10,6 +10,7 @@ the ORM, template rendering, Markdown, the trace, the graph SVG, DRF, sessions
 and auth), then the top functions by own time with ``--top``.
 
     .venv/bin/python bench/profiling.py [--repeat 200] [--top 0] [--only lesson]
+        [--sort cumulative] [--filter 'courseware|rest_framework']
 """
 
 import argparse
@@ -99,6 +100,9 @@ def requests_to_profile():
             None,
             "token",
         ),
+        ("api-me", "GET", "/api/v1/me/", None, "token"),
+        ("api-courses", "GET", "/api/v1/courses/", None, "token"),
+        ("api-submissions", "GET", "/api/v1/submissions/", None, "token"),
         ("api-submit", "POST", "/api/v1/submissions/", work, "token"),
     ]
 
@@ -173,6 +177,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--top", type=int, default=0, help="top functions to print")
     parser.add_argument("--only", default="", help="comma-separated labels")
+    parser.add_argument("--sort", default="tottime", help="pstats order of --top")
+    parser.add_argument(
+        "--filter", default="", help="regular expression: --top lists only these files"
+    )
     parser.add_argument(
         "--database",
         default=os.environ.get("BENCH_DATABASE_PREFIX", "tracegrade") + "_profile",
@@ -221,7 +229,7 @@ def main() -> None:
                 )
             )
             if args.top:
-                stats.sort_stats("tottime").print_stats(args.top)
+                stats.sort_stats(args.sort).print_stats(args.filter, args.top)
     finally:
         drop(args.database, args.postgres)
 

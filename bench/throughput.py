@@ -287,7 +287,9 @@ class Stack:
 
     def request(self, method: str, path: str, body=None, token: str | None = None):
         connection = http.client.HTTPConnection("127.0.0.1", self.web_port, timeout=30)
-        headers = {"Accept": "application/json"}
+        # One request per connection, said so: the server closes it at once
+        # rather than keep it open for a next request that never comes.
+        headers = {"Accept": "application/json", "Connection": "close"}
         if token:
             headers["Authorization"] = f"Token {token}"
         payload = None

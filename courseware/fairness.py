@@ -17,7 +17,7 @@ hostile submission costs a worker seconds, not the soft time limit. On top:
   Transports without priorities (the embedded broker) ignore it.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -44,10 +44,11 @@ def grading_priority_for(*, student) -> int:
     return grading_priority_of(load)
 
 
-def grading_load() -> dict:
+def grading_load(*, since: datetime | None = None) -> dict:
     """The aggregates of a student's submissions that ``grading_priority_of`` reads
-    (``in_flight``, ``troubled``), to compute in one query with others."""
-    since = timezone.now() - TROUBLE_WINDOW
+    (``in_flight``, ``troubled``: errors since ``since``, by default
+    ``TROUBLE_WINDOW`` ago), to compute in one query with others."""
+    since = since or timezone.now() - TROUBLE_WINDOW
     return {
         "in_flight": Count("pk", filter=Q(status__in=IN_FLIGHT)),
         "troubled": Count(

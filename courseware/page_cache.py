@@ -16,7 +16,9 @@ A cached page must not repeat what is fresh in every response:
   while a page is captured; each becomes a placeholder, and a hit gets new ones.
 
 ``cached_api_read`` does the same for the API's reads of a problem (its data,
-rendered by DRF as usual).
+rendered by DRF as usual), and ``cached_value`` for any value a view loads
+from the rows of a digest (the API's problem with the user's role, variant
+seed and current version, loaded by every problem request and submission).
 
 Only plain 200 HTML answers are stored: no cookies set by the view, session
 unchanged, no CSP nonce used, no query string but ``?quiz=``. Keys name the
@@ -129,6 +131,35 @@ def cached_api_read(page: str, state=lambda **kwargs: {}):
         return wrapper
 
     return decorate
+
+
+def cached_value(page: str, *, user, params: dict, name: str, load):
+    """``load()``, or what it returned before while the digest of ``page`` (for
+    ``user`` and ``params``) holds; ``name`` tells apart values of one digest.
+
+    The value is stored pickled (each read gets its own copy) and only when the
+    digest read after ``load()`` is the one read before. ``None`` is never
+    stored. Off PostgreSQL, or when the digest or the cache cannot be read,
+    ``load()`` runs every time.
+    """
+    if not user.is_authenticated:
+        return load()
+    try:
+        before = page_state.digest(page, user_id=user.pk, **params)
+    except Exception as error:
+        logger.warning("page state unreadable (%r); loading", error)
+        before = None
+    if before is None:
+        return load()
+    text = "\n".join([page, name, str(user.pk), repr(sorted(params.items())), before])
+    key = f"value:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
+    stored = _get(key)
+    if stored is not None:
+        return stored
+    value = load()
+    if value is not None and _still(page, user, params, before):
+        _set(key, value)
+    return value
 
 
 def problem_state(*, pk, **kwargs) -> dict:

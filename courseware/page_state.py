@@ -242,6 +242,7 @@ def _build(page: str, t: dict) -> str:
             *_member_rows(t),
             _cte_rows("l"),
             _cte_rows("p"),
+            _rows(t["version"], "pv", "problem_id IN (SELECT id FROM p)"),
             _rows(
                 t["variant"],
                 "v",
@@ -257,8 +258,8 @@ _PARAMS = ("user", "course", "lesson", "problem")
 
 def digest(page: str, *, user_id: int, **slugs: str) -> str | None:
     """The digest of ``page`` (``home``, ``course``, ``lesson``, ``quiz``,
-    ``problem``; ``api-problem`` for the API's problem and variant reads, by
-    ``problem`` id) for the user, given its URL's slugs; None off PostgreSQL.
+    ``problem``; ``api-problem`` for the API's problem and variant reads and
+    the problem a submission is of, by ``problem`` id) for the user, given its URL's slugs; None off PostgreSQL.
 
     Each statement is prepared once per database connection (``PREPARE``):
     PostgreSQL then plans it once, not on every request (planning this union

@@ -24,6 +24,7 @@ from kombu.exceptions import OperationalError
 
 from config.celery import app
 from courseware import fairness, selectors
+from courseware.compiled import Compiled
 from courseware.content_cache import step_ids
 from courseware.models import (
     Course,
@@ -321,19 +322,21 @@ def _submission_store(
         )
     # Lock the variant row so two concurrent submissions count attempts in turn
     # (``no_key``: foreign-key checks of other rows that reference it go on).
-    locked = Variant.objects.select_for_update(no_key=True)
-    variant = locked.filter(problem=problem, student=student).first()
-    if variant is None:  # a first submission: make the variant, then lock it
-        variant = variant_get_or_create(student=student, problem=problem)
-        variant = locked.get(pk=variant.pk)
-    answers_validate(problem=problem, answers=answers, seed=variant.seed)
+    ids = {"problem": problem.pk, "student": student.pk}
+    locked = _VARIANT_LOCK.rows(**ids)
+    if not locked:  # a first submission: make the variant, then lock it
+        variant_get_or_create(student=student, problem=problem)
+        locked = _VARIANT_LOCK.rows(**ids)
+    variant_id, seed = locked[0]["id"], locked[0]["seed"]
+    answers_validate(problem=problem, answers=answers, seed=seed)
     # One query for the student's load (fairness) and the attempts of this
     # context, counted while the variant is locked.
-    context = Q(problem=problem) & (Q(quiz=quiz) if quiz else Q(quiz__isnull=True))
-    load = Submission.objects.filter(student=student).aggregate(
-        used=Count("pk", filter=context & selectors.COUNTS_AS_ATTEMPT),
-        **fairness.grading_load(),
-    )
+    since = timezone.now() - fairness.TROUBLE_WINDOW
+    if quiz is None:
+        rows = _PRACTICE_LOAD.rows(**ids, since=since)
+    else:
+        rows = _QUIZ_LOAD.rows(**ids, quiz=quiz.pk, since=since)
+    load = rows[0] if rows else {"used": 0, "in_flight": 0, "troubled": 0}
     priority = fairness.grading_priority_of(load)
     used = load["used"]
     limit = selectors.attempt_limit_for(problem=problem, quiz=quiz)
@@ -346,7 +349,7 @@ def _submission_store(
         student=student,
         problem=problem,
         problem_version_id=_current_version_id(problem),
-        variant=variant,
+        variant_id=variant_id,
         answers=answers,
         status=Submission.Status.QUEUED,
         sent_at=timezone.now(),  # sent right after commit; cleared if that fails
@@ -374,6 +377,43 @@ def _submission_store(
     return submission, priority
 
 
+def _load_of(*, student, problem, since, quiz=None):
+    """A student's submissions, grouped to one row: the attempts used in one
+    context (practice, or ``quiz``) and ``fairness.grading_load``."""
+    context = Q(problem=problem) & (Q(quiz=quiz) if quiz else Q(quiz__isnull=True))
+    return (
+        Submission.objects.filter(student=student)
+        .values("student")
+        .annotate(
+            used=Count("pk", filter=context & selectors.COUNTS_AS_ATTEMPT),
+            **fairness.grading_load(since=since),
+        )
+        .order_by()
+    )
+
+
+_VARIANT_LOCK = Compiled(
+    lambda problem, student: (
+        Variant.objects.select_for_update(no_key=True)
+        .filter(problem=problem, student=student)
+        .values("id", "seed")
+    ),
+    problem="int",
+    student="int",
+)
+_KEY_USED = Compiled(
+    lambda student, key: Submission.objects.filter(
+        student=student, idempotency_key=key
+    ).values("id")[:1],
+    student="int",
+    key="str",
+)
+_PRACTICE_LOAD = Compiled(_load_of, student="int", problem="int", since="datetime")
+_QUIZ_LOAD = Compiled(
+    _load_of, student="int", problem="int", quiz="int", since="datetime"
+)
+
+
 def _current_version_id(problem: Problem) -> int:
     """The id of the problem's current version: ``current_version_id`` when the
     problem was loaded with it (``selectors.with_current_version``), else looked up."""
@@ -399,6 +439,8 @@ def submission_retried(
     """
     if key is None:
         return None
+    if not _KEY_USED.rows(student=student.pk, key=key):
+        return None  # the common case, in one compiled query
     existing = Submission.objects.filter(student=student, idempotency_key=key).first()
     if existing is not None and existing.answers != answers:
         raise IdempotencyConflict(

@@ -40,15 +40,17 @@ def problem_for(user, pk: int, *, for_submission: bool = False) -> Problem:
 
     One query: the problem, its lesson and course, the user's role in the course
     and the seed of their variant (``viewer_variant_seed``, None before they
-    have one); ``for_submission`` adds its current version's id.
+    have one); ``for_submission`` adds its current version's id. Loaded once
+    per state of those rows (``page_cache.cached_value`` on the ``api-problem``
+    digest), then copied from the cache.
     """
-    problems = Problem.objects.select_related("lesson__course").filter(pk=pk)
-    if for_submission:
-        problems = selectors.with_current_version(problems)
-    problems = selectors.with_viewer_role(
-        problems, user=user, course_ref="lesson__course"
+    problem = page_cache.cached_value(
+        "api-problem",
+        user=user,
+        params={"problem": int(pk)},
+        name=f"problem_for:{for_submission}",
+        load=lambda: _problem_load(user, pk, for_submission=for_submission),
     )
-    problem = selectors.with_variant_seed(problems, user=user).first()
     if problem is None:
         raise Http404("No such problem.")
     course = problem.lesson.course
@@ -56,6 +58,16 @@ def problem_for(user, pk: int, *, for_submission: bool = False) -> Problem:
     if not student_view.problem_visible_to(user=user, problem=problem):
         raise Http404("No such problem.")
     return problem
+
+
+def _problem_load(user, pk: int, *, for_submission: bool) -> Problem | None:
+    problems = Problem.objects.select_related("lesson__course").filter(pk=pk)
+    if for_submission:
+        problems = selectors.with_current_version(problems)
+    problems = selectors.with_viewer_role(
+        problems, user=user, course_ref="lesson__course"
+    )
+    return selectors.with_variant_seed(problems, user=user).first()
 
 
 class CourseListView(ListAPIView):

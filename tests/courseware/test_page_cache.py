@@ -238,6 +238,51 @@ def test_api_reads_of_a_problem_follow_edits_and_stay_the_students(ada):
     assert client.get(variant).status_code == 404
 
 
+def test_api_submissions_follow_the_problem_role_and_version_at_once(ada):
+    """The problem a POST is of (role, variant seed, current version) comes from
+    the cache while its digest holds, and never outlives a change."""
+    from django.db.models import F
+    from knox.models import AuthToken
+
+    from courseware.models import CourseMembership, ProblemVersion
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(ada)[1]}")
+    problem = Problem.objects.get(slug="work-this-trace")
+    answers = dict.fromkeys(sorted(services.problem_step_ids(problem=problem))[:1], "1")
+
+    def submit():
+        return client.post(
+            "/api/v1/submissions/",
+            {"problem": problem.pk, "answers": answers},
+            content_type="application/json",
+        )
+
+    for _ in range(3):
+        assert submit().status_code == 201
+    ProblemVersion.objects.create(
+        problem=problem, number=problem.version + 1, spec=problem.spec
+    )
+    Problem.objects.filter(pk=problem.pk).update(version=F("version") + 1)
+    newest = submit().json()["id"]
+    assert (
+        Submission.objects.get(pk=newest).problem_version.number == problem.version + 1
+    )
+    Problem.objects.filter(pk=problem.pk).update(published=False)
+    assert submit().status_code == 404
+    Problem.objects.filter(pk=problem.pk).update(published=True)
+    assert submit().status_code == 201
+    CourseMembership.objects.filter(user=ada).delete()
+    assert submit().status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/problems/{problem.pk}/validate/",
+            {"answers": answers},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+
+
 def test_the_api_course_list_follows_enrolment(ada):
     from knox.models import AuthToken
 

@@ -4,8 +4,13 @@ grading by ``grader.follow_through.TraceMarking``.
 Pure: no Django.
 """
 
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
+
+import numpy as np
 
 from engine import variants
 from engine.specs import SpecError, check_variants, undefined_errors
@@ -38,7 +43,8 @@ class TraceKind(Kind):
         return tuple(spec.get("ask") or self.default_ask)
 
     def trace(self, concrete: Mapping[str, Any]):
-        return build_trace(concrete)
+        """The key of one concrete problem, traced once per process (see ``_Traces``)."""
+        return _TRACES.get(concrete)
 
     def step_ids(self, concrete: Mapping[str, Any], trace=None) -> list[str]:
         trace = trace if trace is not None else self.trace(concrete)
@@ -75,3 +81,41 @@ class TraceKind(Kind):
         return grade_result(
             TraceMarking(concrete, trace).mark(steps, answers), concrete
         )
+
+
+class _Traces:
+    """The last ``size`` traces, by the concrete spec's JSON (``repr`` for
+    numbers JSON has no form for, such as ``Fraction``: exact, so two specs
+    share a key only when equal). A variant's key is traced by every grading
+    and page of it; tracing costs about a millisecond.
+
+    A ``Trace`` is frozen, and the numpy arrays of a cached one are made
+    read-only, so no grading can change the key another one reads. A spec that
+    cannot be traced raises each time (nothing is stored).
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self.traces: OrderedDict[str, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, concrete: Mapping[str, Any]):
+        key = json.dumps(concrete, sort_keys=True, default=repr)
+        with self.lock:
+            found = self.traces.get(key)
+            if found is not None:
+                self.traces.move_to_end(key)
+                return found
+        trace = build_trace(concrete)
+        for mapping in (trace.values, trace.node_values):
+            for value in mapping.values():
+                if isinstance(value, np.ndarray):
+                    value.flags.writeable = False
+        with self.lock:
+            self.traces[key] = trace
+            while len(self.traces) > self.size:
+                self.traces.popitem(last=False)
+        return trace
+
+
+_TRACES = _Traces(size=512)

@@ -35,6 +35,7 @@ from courseware.models import (
     Variant,
 )
 from courseware.problem_saving import PROBLEM_FIELDS
+from grader import kinds
 
 
 class CourseMembershipInline(admin.TabularInline):
@@ -89,8 +90,10 @@ class ProblemVersionInline(admin.TabularInline):
 
     @admin.display(description="spec")
     def spec_summary(self, version: ProblemVersion) -> str:
-        spec = version.spec if isinstance(version.spec, dict) else {}
-        text = spec.get("program") or spec.get("answer") or spec.get("kind", "")
+        try:
+            text = kinds.of(version.spec).summary(version.spec)
+        except kinds.UnknownKind:
+            text = "(no known kind)"
         text = " ".join(str(text).split())
         return text if len(text) <= 80 else text[:79] + "…"
 
@@ -252,9 +255,22 @@ class ProblemAdmin(admin.ModelAdmin):
 
     @admin.action(description="Duplicate selected problems", permissions=["add"])
     def duplicate(self, request, queryset) -> None:
-        copies = [authoring_services.problem_duplicate(problem=p) for p in queryset]
-        slugs = ", ".join(copy.slug for copy in copies)
-        self.message_user(request, f"Made {len(copies)} unpublished copies: {slugs}.")
+        copies = []
+        for problem in queryset:
+            try:
+                copies.append(authoring_services.problem_duplicate(problem=problem))
+            except problem_saving.ProblemInvalid as invalid:
+                self.message_user(
+                    request,
+                    f"Not copied: '{problem.slug}' is no longer valid ({invalid}). "
+                    "Open it, correct it and save it first.",
+                    level=messages.ERROR,
+                )
+        if copies:
+            slugs = ", ".join(copy.slug for copy in copies)
+            self.message_user(
+                request, f"Made {len(copies)} unpublished copies: {slugs}."
+            )
 
     @admin.action(description="Run question tests", permissions=["view"])
     def run_question_tests(self, request, queryset):

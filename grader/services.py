@@ -34,8 +34,10 @@ from django.dispatch import Signal
 from django.utils import timezone
 from kombu.exceptions import ChannelError
 
+from config.celery import app
 from courseware.hints import hinted_steps
 from courseware.models import StepResult, Submission
+from courseware.services import GRADE_QUEUE, submissions_enqueue
 from grader import feedback
 from grader.grading import grade
 from grader.models import WorkerHeartbeat
@@ -92,8 +94,6 @@ def submissions_sweep(*, now=None) -> list[str]:
     above): a message waiting in a long queue is left alone. A duplicate
     message is harmless anyway: storing is exactly once.
     """
-    from courseware.services import GRADE_QUEUE, submissions_enqueue
-
     now = now or timezone.now()
     queued = Q(status=Submission.Status.QUEUED)
     lost = queued & Q(
@@ -123,8 +123,6 @@ def submissions_sweep(*, now=None) -> list[str]:
 
 def queue_size(queue: str) -> int | None:
     """Messages waiting in a broker queue, or ``None`` when the broker cannot say."""
-    from config.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

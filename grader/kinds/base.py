@@ -80,6 +80,10 @@ class Kind(ABC):
         """The parts of a spec every student sees, whatever their numbers (the API)."""
         return {}
 
+    def summary(self, spec: Mapping[str, Any]) -> str:
+        """A line naming what the spec asks, for staff (the admin's version list)."""
+        return self.label
+
     def given(self, concrete: Mapping[str, Any], trace) -> list[tuple[str, str]]:
         """The given values, as ``(name, text)`` (the page's "Given" list)."""
         return []

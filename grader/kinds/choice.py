@@ -31,6 +31,9 @@ class Choice(Kind):
     def errors(self, spec: Mapping[str, Any]) -> list[SpecError]:
         return prompt_errors(spec) + _choice_errors(spec)
 
+    def summary(self, spec: Mapping[str, Any]) -> str:
+        return f"{self.label}: {len(self.options(spec))} option(s)"
+
     def public(self, spec: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "multiple": bool(spec.get("multiple", False)),

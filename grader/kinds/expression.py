@@ -53,6 +53,9 @@ class Expression(Kind):
     def public(self, spec: Mapping[str, Any]) -> dict[str, Any]:
         return {"symbols": list(self.symbols(spec)), "domain": dict(_domain(spec))}
 
+    def summary(self, spec: Mapping[str, Any]) -> str:
+        return f"{self.label}: {spec.get('answer')}"
+
     def answer_key(self, concrete: Mapping[str, Any], trace=None) -> dict[str, str]:
         return {ANSWER: str(expected_answer(concrete))}
 

@@ -39,6 +39,11 @@ class NetworkTrace(TraceKind):
     def errors(self, spec: Mapping[str, Any]) -> list[SpecError]:
         return network_trace_errors(spec)
 
+    def summary(self, spec: Mapping[str, Any]) -> str:
+        layers = spec.get("layers") or []
+        count = len(layers) if isinstance(layers, list) else 0
+        return f"{self.label}: {count} layer(s), loss {spec.get('loss', 'mse')}"
+
     def given(self, concrete: Mapping[str, Any], trace) -> list[tuple[str, str]]:
         given = [("x", json.dumps(concrete.get("x")))]
         for index, layer in enumerate(concrete.get("layers", []), start=1):

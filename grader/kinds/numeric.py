@@ -42,6 +42,9 @@ class Numeric(Kind):
     def errors(self, spec: Mapping[str, Any]) -> list[SpecError]:
         return prompt_errors(spec) + number_errors(spec.get("answer"), "answer")
 
+    def summary(self, spec: Mapping[str, Any]) -> str:
+        return f"{self.label}: {spec.get('answer')}"
+
     def reader(self, concrete: Mapping[str, Any], trace=None):
         def read_number(_step_id: str, text: str) -> Cell:
             cell = read_cell(text, ())

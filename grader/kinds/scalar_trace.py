@@ -25,6 +25,9 @@ class ScalarTrace(TraceKind):
     def errors(self, spec: Mapping[str, Any]) -> list[SpecError]:
         return scalar_trace_errors(spec)
 
+    def summary(self, spec: Mapping[str, Any]) -> str:
+        return str(spec.get("program") or self.label)
+
     def public(self, spec: Mapping[str, Any]) -> dict[str, Any]:
         local_form = spec.get("local_form", "either")
         return {**super().public(spec), "local_form": local_form}

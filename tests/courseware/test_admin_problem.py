@@ -292,6 +292,21 @@ def test_publish_unpublish_and_duplicate_actions(client, staff, problem):
     assert list(copy.question_tests.values_list("name", flat=True)) == ["t"]
     act("duplicate")
     assert Problem.objects.filter(slug="work-copy-2").exists()
+    # A stored spec that is no longer valid (edited in the database, say) is
+    # not copied, and the page says which and why.
+    Problem.objects.filter(pk=problem.pk).update(
+        spec={**problem.spec, "program": "z ="}
+    )
+    response = client.post(
+        changelist,
+        {"action": "duplicate", "_selected_action": [problem.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert (
+        "Not copied: &#x27;work&#x27; is no longer valid" in response.content.decode()
+    )
+    assert not Problem.objects.filter(slug="work-copy-3").exists()
 
 
 def test_run_question_tests_action_opens_the_report(client, staff, problem):

@@ -1,4 +1,4 @@
-"""Courseware imports the project's modules at the top of each module.
+"""Courseware and the grader import the project's modules at the top of each module.
 
 An import inside a function hides a cycle (``services`` <-> ``content_io``)
 instead of removing it; the shared piece belongs in a module of its own.
@@ -17,6 +17,9 @@ ALLOWED = {
     ("courseware/apps.py", "courseware"): (
         "AppConfig.ready connects the signal handlers and tasks once Django's "
         "apps are loaded; at import time the models are not ready yet"
+    ),
+    ("grader/apps.py", "grader"): (
+        "AppConfig.ready, as courseware's: the models are not ready at import time"
     ),
 }
 
@@ -47,7 +50,8 @@ def function_level_imports(source: str) -> list[tuple[int, str]]:
 def courseware_modules() -> list[Path]:
     return sorted(
         path
-        for path in (ROOT / "courseware").rglob("*.py")
+        for package in ("courseware", "grader")
+        for path in (ROOT / package).rglob("*.py")
         if "migrations" not in path.parts
     )
 

@@ -164,3 +164,23 @@ def test_a_new_kind_is_one_module_and_its_template(count_kind, course):  # noqa:
     assert detail["kind"] == "count"
     variant = api.get(f"/api/v1/problems/{problem.pk}/variant/").json()
     assert variant["step_ids"] == ["answer"] and variant["nodes"] == []
+
+
+SUMMARIES = [
+    ({"kind": "scalar_trace", "program": "z = (x*y + b)**2\n"}, "z = (x*y + b)**2\n"),
+    (
+        {"kind": "network_trace", "layers": [{}, {}, {}], "loss": "cross_entropy"},
+        "Network trace: 3 layer(s), loss cross_entropy",
+    ),
+    ({"kind": "expression", "answer": "2*x"}, "Expression: 2*x"),
+    ({"kind": "numeric", "answer": 0.25}, "Numeric: 0.25"),
+    (
+        {"kind": "choice", "options": [{"key": "a"}, {"key": "b"}]},
+        "Choice: 2 option(s)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("spec", "line"), SUMMARIES, ids=lambda v: str(v)[:30])
+def test_each_kind_names_what_a_spec_asks_in_one_line(spec, line):
+    assert kinds.of(spec).summary(spec) == line

@@ -53,10 +53,10 @@ class Compiled:
         sql, params, places = self.compiled(using)
         params = list(params)
         for index, name in places.items():
-            params[index] = values[name]
+            params[index] = _adapted(self.kinds[name], values[name], using)
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
-            names = [column.name for column in cursor.description]
+            names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def compiled(self, using: str = "default") -> tuple[str, list, dict[int, str]]:
@@ -68,6 +68,7 @@ class Compiled:
             sql, params = queryset.query.sql_with_params()
             places = {}
             for name, standin in standins.items():
+                standin = _adapted(self.kinds[name], standin, using)
                 found = [i for i, param in enumerate(params) if param == standin]
                 if len(found) != 1:
                     raise ValueError(
@@ -76,6 +77,14 @@ class Compiled:
                 places[found[0]] = name
             self._sql[vendor] = (sql, list(params), places)
         return self._sql[vendor]
+
+
+def _adapted(kind: str, value, using: str):
+    """``value`` as the ORM puts it among a query's parameters (SQLite takes a
+    datetime as text, in UTC; PostgreSQL as it is)."""
+    if kind == "datetime":
+        return connections[using].ops.adapt_datetimefield_value(value)
+    return value
 
 
 def _standin(kind: str):

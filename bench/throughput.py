@@ -13,6 +13,12 @@ worker. Then, in one run:
 3. latency at half the measured peak: submissions sent open-loop at a fixed
    pace; p50 and p99.
 
+For the floor's burst and the peak it also prints where the machine's CPU
+went, in milliseconds per task or submission: the web processes, the worker's,
+PostgreSQL's, Redis's, this process (the clients), interrupts (the kernel's
+network work), time the hypervisor took (steal) and the rest (other processes
+and kernel threads), from ``/proc`` (Linux).
+
 Latency is the worker's ``graded_at`` minus the client's send time (one
 machine, one clock); at the end every submission is read back through the
 API and must be ``graded`` with score 1.
@@ -36,6 +42,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,6 +139,7 @@ class Stack:
         self.threads = threads
         self.pool = pool
         self.processes: list[subprocess.Popen] = []
+        self.names: list[str] = []
         self.students: list[dict] = []
 
     # --- lifecycle ---------------------------------------------------------------
@@ -219,6 +227,7 @@ class Stack:
                     os.killpg(process.pid, signal.SIGKILL)
                     process.wait()
         self.processes.clear()
+        self.names.clear()
         if "django" in sys.modules and getattr(self, "env", None):
             from django.db import connections
 
@@ -229,6 +238,7 @@ class Stack:
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         env = {**os.environ, **getattr(self, "env", {})}
+        self.names.append(name)
         with open(self.tmp / f"{name}.log", "ab") as log:  # the child keeps its copy
             self.processes.append(
                 subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log,
@@ -349,7 +359,59 @@ def _heartbeats(prefix: str = "warm-") -> int:
     return Heartbeat.objects.filter(token__startswith=prefix).count()
 
 
-def floor(round_trips: int, burst: int) -> dict:
+# --- Where the CPU goes ---------------------------------------------------------------
+
+
+def cpu_use(stack: "Stack") -> Counter:
+    """CPU clock ticks used so far: the stack's processes by name (each spawned
+    in a session of its own: its process group), PostgreSQL's and Redis's
+    processes, this one, and the whole machine (``busy``, ``all``)."""
+    groups = dict(zip((p.pid for p in stack.processes), stack.names, strict=True))
+    used: Counter = Counter()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            text = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        command = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime + stime
+        if int(fields[2]) in groups:
+            used[groups[int(fields[2])]] += ticks
+        elif command == "postgres":
+            used["postgres"] += ticks
+        elif command.startswith("redis-server"):
+            used["redis"] += ticks
+        elif int(entry) == os.getpid():
+            used["clients"] += ticks
+    machine = [int(v) for v in Path("/proc/stat").read_text().split()[1:9]]
+    used["all"] = sum(machine)
+    used["busy"] = used["all"] - machine[3] - machine[4]  # without idle and iowait
+    used["interrupts"] = machine[5] + machine[6]  # irq and softirq: the network
+    used["steal"] = machine[7]  # taken by the hypervisor
+    return used
+
+
+def cpu_report(before: Counter, after: Counter, count: int) -> str:
+    """Milliseconds of CPU per item between two ``cpu_use`` readings."""
+    spent = after - before
+    per = 1000 / os.sysconf("SC_CLK_TCK") / count
+    parts = ["web", "worker", "postgres", "redis", "clients"]
+    rest = spent["busy"] - sum(spent[name] for name in parts)
+    shown = [f"{name} {spent[name] * per:.1f}" for name in parts if spent[name]]
+    busy = spent["busy"] / spent["all"] * 100 if spent["all"] else 0
+    rest -= spent["interrupts"] + spent["steal"]
+    return (
+        ", ".join(shown)
+        + f", interrupts {spent['interrupts'] * per:.1f}, steal {spent['steal'] * per:.1f}"
+        f", other {rest * per:.1f}; total {spent['busy'] * per:.1f} ms "
+        f"(machine {busy:.0f} % busy)"
+    )
+
+
+def floor(round_trips: int, burst: int, stack: "Stack") -> dict:
     from grader.models import Heartbeat
 
     run = uuid.uuid4().hex[:8]
@@ -364,11 +426,12 @@ def floor(round_trips: int, burst: int) -> dict:
         (h.received_at - h.sent_at).total_seconds() * 1000
         for h in Heartbeat.objects.filter(token__startswith=f"rt-{run}-")
     ]
-    start = time.time()
+    start, before = time.time(), cpu_use(stack)
     for i in range(burst):
         heartbeat_send(f"burst-{run}-{i}")
     prefix = f"burst-{run}-"
     wait_until(lambda: _heartbeats(prefix) == burst, 300, "burst", interval=0.02)
+    cpu = cpu_report(before, cpu_use(stack), burst)
     last = max(
         Heartbeat.objects.filter(token__startswith=prefix).values_list(
             "received_at", flat=True
@@ -378,6 +441,7 @@ def floor(round_trips: int, burst: int) -> dict:
         "round_trip_p50_ms": percentile(trips, 50),
         "round_trip_p99_ms": percentile(trips, 99),
         "tasks_per_s": burst / (last.timestamp() - start),
+        "cpu": cpu,
     }
 
 
@@ -419,11 +483,12 @@ def peak(stack: Stack, count: int, clients: int) -> dict:
         sent, submission_id = stack.submit(student)
         return sent, submission_id, student
 
-    start = time.time()
+    start, before = time.time(), cpu_use(stack)
     with ThreadPoolExecutor(clients) as pool:
         sent = list(pool.map(one, range(count)))
     accepted = time.time()
     graded = _graded_at([s[1] for s in sent], timeout=600)
+    cpu = cpu_report(before, cpu_use(stack), count)
     _check_through_api(stack, sent)
     latencies = [(graded[i] - t) * 1000 for t, i, _ in sent]
     return {
@@ -431,6 +496,7 @@ def peak(stack: Stack, count: int, clients: int) -> dict:
         "accepted_per_s": count / (accepted - start),
         "p50_ms": percentile(latencies, 50),
         "p99_ms": percentile(latencies, 99),
+        "cpu": cpu,
     }
 
 
@@ -504,7 +570,7 @@ def main() -> None:
             f"(prefork x{args.pool}), Redis broker, PostgreSQL; loopback"
         )
         stack.submit(stack.students[0])  # warm every layer once
-        no_op = floor(round_trips=200, burst=args.submissions)
+        no_op = floor(round_trips=200, burst=args.submissions, stack=stack)
         top = peak(stack, args.submissions, args.clients)
         half = paced(stack, top["graded_per_s"] / 2, args.seconds)
 
@@ -520,6 +586,8 @@ def main() -> None:
         f"submit-to-graded p50 {top['p50_ms']:.0f} ms, p99 {top['p99_ms']:.0f} ms"
     )
     print(f"ratio graded/floor: {ratio:.2f}  (target >= 0.50)")
+    print(f"CPU per no-op task (floor burst): {no_op['cpu']}")
+    print(f"CPU per submission (peak): {top['cpu']}")
     print(
         f"half peak ({half['rate']:.0f}/s open loop, {half['count']} submissions): "
         f"p50 {half['p50_ms']:.1f} ms, p99 {half['p99_ms']:.1f} ms  (target p99 < 100 ms; "

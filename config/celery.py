@@ -7,7 +7,7 @@ import logging
 import os
 
 from celery import Celery, bootsteps
-from celery.signals import task_prerun, worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init
 
 from config import limits
 
@@ -59,6 +59,20 @@ def limit_worker_process(**_kwargs) -> None:
 
     limits.memory_limit_set(settings.WORKER_MEMORY_LIMIT_MB)
     limits.cpu_budget_reset(settings.WORKER_CPU_LIMIT_SECONDS)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def database_connections_checked(sender=None, **_kwargs) -> None:
+    """Around each task, as Django does around each request: a connection past
+    ``CONN_MAX_AGE`` or broken by an error is closed (the next query opens a new
+    one), a good one is kept (``CELERY_DB_REUSE_MAX``). Not for a task run in
+    the caller's process (``apply``), whose transaction it would end."""
+    from django.db import close_old_connections
+
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    close_old_connections()
 
 
 @task_prerun.connect

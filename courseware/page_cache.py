@@ -72,11 +72,7 @@ def cached_page(page: str):
             if not _cacheable_request(request):
                 return view(request, *args, **kwargs)
             slugs = {k.removesuffix("_slug"): v for k, v in kwargs.items()}
-            try:
-                before = page_state.digest(page, user_id=request.user.pk, **slugs)
-            except Exception as error:  # never worse than rendering the page
-                logger.warning("page state unreadable (%r); rendering", error)
-                before = None
+            before = _digest(page, request.user, slugs, "rendering")
             if before is None:
                 return view(request, *args, **kwargs)
             key = _key(page, request, before)
@@ -111,11 +107,7 @@ def cached_api_read(page: str, state=lambda **kwargs: {}):
             if request.query_params or not user.is_authenticated:
                 return method(self, request, *args, **kwargs)
             params = state(**kwargs)
-            try:
-                before = page_state.digest(page, user_id=user.pk, **params)
-            except Exception as error:
-                logger.warning("page state unreadable (%r); computing", error)
-                before = None
+            before = _digest(page, user, params, "computing")
             if before is None:
                 return method(self, request, *args, **kwargs)
             key = _key(page, request, before)
@@ -144,11 +136,7 @@ def cached_value(page: str, *, user, params: dict, name: str, load):
     """
     if not user.is_authenticated:
         return load()
-    try:
-        before = page_state.digest(page, user_id=user.pk, **params)
-    except Exception as error:
-        logger.warning("page state unreadable (%r); loading", error)
-        before = None
+    before = _digest(page, user, params, "loading")
     if before is None:
         return load()
     text = "\n".join([page, name, str(user.pk), repr(sorted(params.items())), before])
@@ -165,6 +153,16 @@ def cached_value(page: str, *, user, params: dict, name: str, load):
 def problem_state(*, pk, **kwargs) -> dict:
     """``cached_api_read``'s state of a problem read (``/problems/<pk>/...``)."""
     return {"problem": int(pk)}
+
+
+def _digest(page: str, user, params: dict, instead: str) -> str | None:
+    """The digest of ``page``; None off PostgreSQL or when it cannot be read
+    (logged: the caller then does the work, ``instead``, never worse off)."""
+    try:
+        return page_state.digest(page, user_id=user.pk, **params)
+    except Exception as error:
+        logger.warning("page state unreadable (%r); %s", error, instead)
+        return None
 
 
 def _still(page: str, user, params: dict, before: str) -> bool:

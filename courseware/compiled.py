@@ -16,7 +16,9 @@ up among the parameters exactly once, or building fails (a test builds every
 query of the project).
 
 Rows come back as dicts of the query's columns, as the database sends them
-(no field converters): for counts, ids and numbers.
+(no field converters): for counts, ids and numbers. A query that locks rows
+(``select_for_update``) is built on its first run, inside the caller's
+transaction, as Django requires.
 """
 
 import itertools

@@ -44,11 +44,16 @@ def grading_priority_for(*, student) -> int:
     return grading_priority_of(load)
 
 
+def trouble_since() -> datetime:
+    """Errors after this moment count towards the slow lane (``TROUBLE_WINDOW``)."""
+    return timezone.now() - TROUBLE_WINDOW
+
+
 def grading_load(*, since: datetime | None = None) -> dict:
     """The aggregates of a student's submissions that ``grading_priority_of`` reads
     (``in_flight``, ``troubled``: errors since ``since``, by default
-    ``TROUBLE_WINDOW`` ago), to compute in one query with others."""
-    since = since or timezone.now() - TROUBLE_WINDOW
+    ``trouble_since()``), to compute in one query with others."""
+    since = since or trouble_since()
     return {
         "in_flight": Count("pk", filter=Q(status__in=IN_FLIGHT)),
         "troubled": Count(

@@ -331,7 +331,7 @@ def _submission_store(
     answers_validate(problem=problem, answers=answers, seed=seed)
     # One query for the student's load (fairness) and the attempts of this
     # context, counted while the variant is locked.
-    since = timezone.now() - fairness.TROUBLE_WINDOW
+    since = fairness.trouble_since()
     if quiz is None:
         rows = _PRACTICE_LOAD.rows(**ids, since=since)
     else:

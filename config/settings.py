@@ -212,8 +212,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 # Celery's Django fixup closes every database connection before and after each
-# task unless this is set (a new PostgreSQL backend per task: a third of the
-# CPU of a no-op task). With it, the fixup closes them every this many tasks,
+# task unless this is set (a new PostgreSQL backend per task: half the CPU of a
+# no-op task, 30 % of a submission's; docs/performance.md). With it, the fixup closes them every this many tasks,
 # and config.celery treats each task as Django treats a request: the
 # connection is kept for CONN_MAX_AGE and dropped after an error.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)

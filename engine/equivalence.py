@@ -203,12 +203,28 @@ def _implied_domain(*nodes: Node) -> dict[str, str]:
     """``{name: "integer"}`` for each variable in the exponent of a power whose
     base is a negative constant, such as n in ``(-1)^n`` or ``(-1/2)^(2*n+1)``."""
     implied = {}
+    for node in _subtrees(*nodes):
+        if isinstance(node, Binary) and node.op == "**" and _negative(node.left):
+            implied |= dict.fromkeys(names_in(node.right), "integer")
+    return implied
+
+
+def _negative(node: Node) -> bool:
+    """Whether ``node`` is a negative constant (a variable is never constant:
+    ``_rational`` without a point refuses it)."""
+    try:
+        return _rational(node) < 0
+    except (Unsupported, ZeroDivisionError):
+        return False
+
+
+def _subtrees(*nodes: Node):
+    """Every node of the trees, each tree's root first."""
     stack = list(nodes)
     while stack:
         node = stack.pop()
+        yield node
         if isinstance(node, Binary):
-            if node.op == "**" and _negative_constant(node.left):
-                implied |= dict.fromkeys(names_in(node.right), "integer")
             stack.extend((node.left, node.right))
         elif isinstance(node, Unary):
             stack.append(node.operand)
@@ -216,16 +232,6 @@ def _implied_domain(*nodes: Node) -> dict[str, str]:
             stack.extend(node.args)
         elif isinstance(node, Matrix):
             stack.extend(entry for row in node.rows for entry in row)
-    return implied
-
-
-def _negative_constant(node: Node) -> bool:
-    if names_in(node):
-        return False
-    try:
-        return _rational(node) < 0
-    except (Unsupported, ZeroDivisionError):
-        return False
 
 
 def numbers_match(student, expected, tolerance: Tolerance | None = None) -> bool:
@@ -599,19 +605,14 @@ def _rational(node: Node, point: dict[str, Fraction] | None = None) -> Fraction:
 
 def _literal_digits(*nodes: Node) -> int:
     """The most digits in any number literal (precision must exceed it)."""
-    longest = 0
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Number):
-            longest = max(longest, min(len(node.text), MAX_DIGITS + 10))
-        elif isinstance(node, Unary):
-            stack.append(node.operand)
-        elif isinstance(node, Call):
-            stack.extend(node.args)
-        elif isinstance(node, Binary):
-            stack.extend((node.left, node.right))
-    return longest
+    return max(
+        (
+            min(len(node.text), MAX_DIGITS + 10)
+            for node in _subtrees(*nodes)
+            if isinstance(node, Number)
+        ),
+        default=0,
+    )
 
 
 # -- bounded symbolic proof ---------------------------------------------------------------------

@@ -17,7 +17,7 @@ import sympy
 
 from engine.functions import FUNCTIONS
 from engine.graph import StepId
-from engine.network import LOSSES
+from engine.network import DEFAULT_LOSS, LOSSES
 
 # The local derivative of each operator, in words (a hint for ``local:n/p``);
 # a function's own comes from its record (``engine.functions``).
@@ -98,7 +98,7 @@ class Explanation:
         up = self.label(f"grad:{child}")
         row = self.trace.convention != "column"
         if consumer.op == "loss":
-            loss = LOSSES.get(self.trace.loss or "squared_error")
+            loss = LOSSES.get(self.trace.loss or DEFAULT_LOSS)
             return loss.derivative.format(a=name) if loss else f"∂loss/∂{name}"
         if consumer.op == "linear":
             layer_input, weights = consumer.parents[0], consumer.parents[1]

@@ -32,6 +32,7 @@ from engine.rules import ARRAY, RULES
 ACTIVATIONS = functions.ACTIVATIONS  # elementwise, any layer
 OUTPUT_ACTIVATIONS = ("softmax",)  # across an example's features, last layer only
 CONVENTIONS = ("row", "column")
+DEFAULT_LOSS = "squared_error"  # a spec without ``loss``
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def network_nodes(spec: Mapping[str, Any]) -> tuple[tuple[Node, ...], dict]:
         activation = layer.get("activation", "identity")
         computed.append(Node(a, activation, (z,), f"{a} = {activation}({z})", (z,)))
         previous = a
-    loss = spec.get("loss", "squared_error")
+    loss = spec.get("loss", DEFAULT_LOSS)
     target = tuple(tuple(float(v) for v in row) for row in spec["target"])
     computed.append(
         Node(
@@ -381,7 +382,7 @@ def spec_errors(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
             )
         )
         return errors
-    loss = spec.get("loss", "squared_error")
+    loss = spec.get("loss", DEFAULT_LOSS)
     if loss not in LOSSES:
         errors.append(
             ("loss", f"unknown loss {loss!r}; use {functions.listing(LOSSES)}")

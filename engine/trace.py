@@ -181,7 +181,7 @@ def _network_trace(spec: Mapping[str, Any]) -> Trace:
     if errors:
         raise ValueError("; ".join(message for _, message in errors))
     convention = spec.get("convention", "row")
-    loss = spec.get("loss", "squared_error")
+    loss = spec.get("loss", network.DEFAULT_LOSS)
     nodes, leaves = network.network_nodes(spec)
     values = network.evaluate(nodes, leaves, convention, loss)
     node_values = dict(leaves)

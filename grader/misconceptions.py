@@ -21,6 +21,7 @@ import sympy
 
 from engine.functions import FUNCTIONS, with_misconception
 from engine.graph import StepId, forward_id, grad_id, local_id
+from engine.network import DEFAULT_LOSS
 from engine.rules import ARRAY
 
 # Contract 3's codes, most specific first: when two variants give the same
@@ -205,7 +206,7 @@ def _network_grad_candidates(b: Believed, step_id: str) -> Iterator[Candidate]:
 
     if basis.ndim == 2:
         yield "transpose", basis.T
-    if name == f"a{last}" and b.spec.get("loss", "squared_error") in (
+    if name == f"a{last}" and b.spec.get("loss", DEFAULT_LOSS) in (
         "squared_error",
         "mse",
     ):

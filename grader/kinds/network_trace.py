@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.network import DEFAULT_LOSS
 from engine.specs import (
     LAYER_FIELDS,
     NETWORK_TRACE_FIELDS,
@@ -42,7 +43,7 @@ class NetworkTrace(TraceKind):
     def summary(self, spec: Mapping[str, Any]) -> str:
         layers = spec.get("layers") or []
         count = len(layers) if isinstance(layers, list) else 0
-        return f"{self.label}: {count} layer(s), loss {spec.get('loss', 'mse')}"
+        return f"{self.label}: {count} layer(s), loss {spec.get('loss', DEFAULT_LOSS)}"
 
     def given(self, concrete: Mapping[str, Any], trace) -> list[tuple[str, str]]:
         given = [("x", json.dumps(concrete.get("x")))]
@@ -54,7 +55,7 @@ class NetworkTrace(TraceKind):
                 (f"activation {index}", str(layer.get("activation", "identity")))
             )
         given.append(("target", json.dumps(concrete.get("target"))))
-        given.append(("loss", str(concrete.get("loss", "squared_error"))))
+        given.append(("loss", str(concrete.get("loss", DEFAULT_LOSS))))
         given.append(("convention", str(concrete.get("convention", "row"))))
         return given
 

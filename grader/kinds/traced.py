@@ -84,9 +84,8 @@ class TraceKind(Kind):
 
 
 class _Traces:
-    """The last ``size`` traces, by the concrete spec's JSON (``repr`` for
-    numbers JSON has no form for, such as ``Fraction``: exact, so two specs
-    share a key only when equal). A variant's key is traced by every grading
+    """The last ``size`` traces, by the concrete spec's JSON (``_exact`` for
+    values JSON has no form for: two specs share a key only when equal). A variant's key is traced by every grading
     and page of it; tracing costs about a millisecond.
 
     A ``Trace`` is frozen, and the numpy arrays of a cached one are made
@@ -100,7 +99,7 @@ class _Traces:
         self.lock = threading.Lock()
 
     def get(self, concrete: Mapping[str, Any]):
-        key = json.dumps(concrete, sort_keys=True, default=repr)
+        key = json.dumps(concrete, sort_keys=True, default=_exact)
         with self.lock:
             found = self.traces.get(key)
             if found is not None:
@@ -116,6 +115,15 @@ class _Traces:
             while len(self.traces) > self.size:
                 self.traces.popitem(last=False)
         return trace
+
+
+def _exact(value) -> Any:
+    """A JSON form of a value JSON has none for, exact: numpy arrays and numbers
+    by their values (their ``repr`` rounds and elides), anything else by ``repr``
+    (``Fraction(1, 3)``)."""
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    return repr(value)
 
 
 _TRACES = _Traces(size=512)

@@ -60,7 +60,7 @@ def _sessions() -> int:
 
 def test_the_worker_keeps_its_database_connection_between_tasks(worker_factory):
     """Celery's Django fixup would close it around every task: a new PostgreSQL
-    backend (a process) per task, about a third of a no-op task's CPU."""
+    backend (a process) per task, about half a no-op task's CPU."""
     url = redis_url()
     worker = worker_factory(broker_url=url)
     with Connection(url) as conn:

@@ -172,6 +172,10 @@ SUMMARIES = [
         {"kind": "network_trace", "layers": [{}, {}, {}], "loss": "cross_entropy"},
         "Network trace: 3 layer(s), loss cross_entropy",
     ),
+    (
+        {"kind": "network_trace", "layers": [{}]},
+        "Network trace: 1 layer(s), loss squared_error",
+    ),
     ({"kind": "expression", "answer": "2*x"}, "Expression: 2*x"),
     ({"kind": "numeric", "answer": 0.25}, "Numeric: 0.25"),
     (
